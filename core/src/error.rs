@@ -1,0 +1,385 @@
+//! The crate's one error type.
+//!
+//! Variants are grouped by who is at fault, so callers can decide what to do without
+//! matching every case:
+//!
+//! | variant | at fault | typical reaction |
+//! | --- | --- | --- |
+//! | [`Error::Callback`] | the sender of a callback (WeChat misconfigured, or a forger) | answer 4xx, log |
+//! | [`Error::Config`] | the caller's configuration or arguments | fix the code or config |
+//! | [`Error::Api`] | WeChat answered with a non-zero `errcode` | depends on [`ApiErrorKind`] |
+//! | [`Error::Response`] | WeChat's HTTP response was not usable (status, decode) | retry later, report |
+//! | [`Error::Token`] | the access-token life cycle (quota guard, refresh back-off) | wait, alert |
+//!
+//! No variant ever contains a secret: tokens, keys and app secrets are never copied into
+//! errors, and response bodies (which may contain a freshly issued token) are kept but never
+//! printed by `Debug` or `Display`.
+
+use alloc::string::String;
+use alloc::vec::Vec;
+use core::fmt;
+
+/// Everything that can go wrong in `wechat-core`.
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum Error {
+    /// Untrusted callback input (query string or body) was rejected.
+    #[error(transparent)]
+    Callback(#[from] CallbackError),
+    /// The caller's configuration or arguments are unusable.
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+    /// WeChat answered with a non-zero `errcode`.
+    #[error(transparent)]
+    Api(#[from] ApiError),
+    /// WeChat's HTTP response could not be used.
+    #[error(transparent)]
+    Response(#[from] ResponseError),
+    /// The access-token life cycle refused to go on.
+    #[error(transparent)]
+    Token(#[from] TokenError),
+}
+
+impl Error {
+    /// A short, stable, kebab-case name for the error, used by the CLI (`error: <kind>: ...`)
+    /// and in logs and metrics.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            Error::Callback(e) => e.kind(),
+            Error::Config(e) => e.kind(),
+            Error::Api(e) => e.kind.as_str(),
+            Error::Response(e) => e.kind(),
+            Error::Token(e) => e.kind(),
+        }
+    }
+
+    /// Whether this is WeChat saying the access token is invalid or expired
+    /// (40001, 40014, 42001).
+    pub fn is_token_error(&self) -> bool {
+        matches!(self, Error::Api(e) if e.kind == ApiErrorKind::TokenInvalid)
+    }
+}
+
+/// Why an untrusted callback request was rejected. The sender is at fault.
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum CallbackError {
+    /// `signature` or `msg_signature` does not match.
+    #[error("signature mismatch")]
+    InvalidSignature,
+    /// The decrypted message names another app id / corp id / suite id than ours.
+    #[error("the message was encrypted for another receive id ({found:?})")]
+    InvalidReceiveId {
+        /// The receive id found in the message (app ids and corp ids are not secret).
+        found: String,
+    },
+    /// `Encrypt` (or `echostr`) is not valid base64.
+    #[error("the encrypted payload is not valid base64")]
+    InvalidBase64,
+    /// The PKCS#7 padding is not 1..=32 equal bytes.
+    #[error("invalid PKCS#7 padding")]
+    InvalidPadding,
+    /// A length is inconsistent: ciphertext not a multiple of the AES block, plaintext too
+    /// short, or the declared message length exceeds the data.
+    #[error("invalid length: {0}")]
+    InvalidLength(&'static str),
+    /// The decrypted message (or the body) is not UTF-8.
+    #[error("the message is not valid UTF-8")]
+    InvalidUtf8,
+    /// The XML is malformed or unsafe (DOCTYPE, too deep, too many elements).
+    #[error("invalid XML: {0}")]
+    InvalidXml(String),
+    /// A required XML element is missing (`Encrypt`, `MsgType`, ...).
+    #[error("missing element <{0}>")]
+    MissingElement(&'static str),
+    /// A required query parameter is missing (`signature`, `timestamp`, ...).
+    #[error("missing query parameter `{0}`")]
+    MissingParameter(&'static str),
+    /// A query parameter is malformed (e.g. a non-numeric `timestamp`).
+    #[error("invalid query parameter `{0}`")]
+    InvalidParameter(&'static str),
+    /// The request's timestamp is outside the accepted window (a replay or a bad clock).
+    #[error("timestamp {timestamp} is outside the accepted window of {window_secs} s")]
+    StaleTimestamp {
+        /// The timestamp the request carried.
+        timestamp: u64,
+        /// The accepted window, in seconds either side of now.
+        window_secs: u64,
+    },
+    /// The body is larger than the configured limit.
+    #[error("the body is larger than {limit} bytes")]
+    TooLarge {
+        /// The limit, in bytes.
+        limit: usize,
+    },
+    /// The HTTP method is not GET (verification) or POST (message).
+    #[error("method not allowed")]
+    MethodNotAllowed,
+}
+
+impl CallbackError {
+    /// A short, stable, kebab-case name, see [`Error::kind`].
+    pub fn kind(&self) -> &'static str {
+        match self {
+            CallbackError::InvalidSignature => "invalid-signature",
+            CallbackError::InvalidReceiveId { .. } => "invalid-app-id",
+            CallbackError::InvalidBase64 => "invalid-base64",
+            CallbackError::InvalidPadding => "invalid-padding",
+            CallbackError::InvalidLength(_) => "invalid-length",
+            CallbackError::InvalidUtf8 => "invalid-utf8",
+            CallbackError::InvalidXml(_) => "invalid-xml",
+            CallbackError::MissingElement(_) => "missing-element",
+            CallbackError::MissingParameter(_) => "missing-parameter",
+            CallbackError::InvalidParameter(_) => "invalid-parameter",
+            CallbackError::StaleTimestamp { .. } => "stale-timestamp",
+            CallbackError::TooLarge { .. } => "too-large",
+            CallbackError::MethodNotAllowed => "method-not-allowed",
+        }
+    }
+}
+
+/// The caller's configuration or arguments are unusable.
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ConfigError {
+    /// The EncodingAESKey is not 43 base64 characters.
+    #[error("the EncodingAESKey must be 43 base64 characters")]
+    InvalidKey,
+    /// An argument is out of range or malformed.
+    #[error("invalid argument: {0}")]
+    InvalidArgument(String),
+}
+
+impl ConfigError {
+    /// A short, stable, kebab-case name, see [`Error::kind`].
+    pub fn kind(&self) -> &'static str {
+        match self {
+            ConfigError::InvalidKey => "invalid-key",
+            ConfigError::InvalidArgument(_) => "invalid-argument",
+        }
+    }
+}
+
+/// WeChat answered `{"errcode": N, "errmsg": "..."}` with `N != 0`.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("WeChat errcode {code}: {message}")]
+#[non_exhaustive]
+pub struct ApiError {
+    /// `errcode`.
+    pub code: i64,
+    /// `errmsg` (WeChat's text, which never contains the token).
+    pub message: String,
+    /// The category of `code`.
+    pub kind: ApiErrorKind,
+}
+
+impl ApiError {
+    /// Builds an error from WeChat's `errcode` and `errmsg`.
+    pub fn new(code: i64, message: impl Into<String>) -> Self {
+        Self {
+            code,
+            message: message.into(),
+            kind: ApiErrorKind::of(code),
+        }
+    }
+}
+
+/// Categories of WeChat error codes that change what a client should do.
+#[non_exhaustive]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ApiErrorKind {
+    /// 40001, 40014, 42001: the access token is invalid or expired. The call never ran,
+    /// so it may be replayed once with a fresh token.
+    TokenInvalid,
+    /// −1: system busy. Safe to retry with back-off only for idempotent calls.
+    Busy,
+    /// 45009, 45011, 45047, ...: a frequency or daily quota limit. Do not retry now.
+    RateLimited,
+    /// 40164 (IP not in the allow-list), 40013/40125 (bad app id / secret), 41001/41002/41004
+    /// (missing credential): the account's configuration is at fault. Retrying will not help.
+    Credential,
+    /// Any other code: the request itself was refused.
+    Other,
+}
+
+impl ApiErrorKind {
+    /// Classifies an `errcode`.
+    pub fn of(code: i64) -> Self {
+        match code {
+            40001 | 40014 | 42001 => ApiErrorKind::TokenInvalid,
+            -1 => ApiErrorKind::Busy,
+            45009 | 45011 | 45033 | 45047 | 45015 | 45035 | 45058 => ApiErrorKind::RateLimited,
+            40013 | 40125 | 40164 | 41001 | 41002 | 41004 | 40056 | 40091 | 60020 => {
+                ApiErrorKind::Credential
+            }
+            _ => ApiErrorKind::Other,
+        }
+    }
+
+    /// A short, stable, kebab-case name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ApiErrorKind::TokenInvalid => "token-invalid",
+            ApiErrorKind::Busy => "busy",
+            ApiErrorKind::RateLimited => "rate-limited",
+            ApiErrorKind::Credential => "credential",
+            ApiErrorKind::Other => "api-error",
+        }
+    }
+}
+
+/// WeChat's HTTP response could not be used. The raw body is kept (see
+/// [`ResponseError::body`]) but never printed: a token response's body holds a token.
+#[non_exhaustive]
+#[derive(Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ResponseError {
+    /// A non-2xx status without a WeChat error object in the body.
+    #[error("HTTP status {status}")]
+    Status {
+        /// The HTTP status code.
+        status: u16,
+        /// The raw body.
+        body: Vec<u8>,
+    },
+    /// The body is not the JSON (or binary) the endpoint returns.
+    #[error("cannot decode the response: {reason}")]
+    Decode {
+        /// What was wrong, e.g. serde's message with a path.
+        reason: String,
+        /// The raw body.
+        body: Vec<u8>,
+    },
+    /// The body exceeded the configured size cap.
+    #[error("the response body is larger than {limit} bytes")]
+    TooLarge {
+        /// The cap, in bytes.
+        limit: usize,
+    },
+}
+
+impl ResponseError {
+    /// The raw response body, when one was kept.
+    pub fn body(&self) -> &[u8] {
+        match self {
+            ResponseError::Status { body, .. } | ResponseError::Decode { body, .. } => body,
+            ResponseError::TooLarge { .. } => &[],
+        }
+    }
+
+    /// A short, stable, kebab-case name, see [`Error::kind`].
+    pub fn kind(&self) -> &'static str {
+        match self {
+            ResponseError::Status { .. } => "http-status",
+            ResponseError::Decode { .. } => "decode",
+            ResponseError::TooLarge { .. } => "response-too-large",
+        }
+    }
+}
+
+impl fmt::Debug for ResponseError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ResponseError::Status { status, body } => f
+                .debug_struct("Status")
+                .field("status", status)
+                .field("body", &format_args!("<{} bytes>", body.len()))
+                .finish(),
+            ResponseError::Decode { reason, body } => f
+                .debug_struct("Decode")
+                .field("reason", reason)
+                .field("body", &format_args!("<{} bytes>", body.len()))
+                .finish(),
+            ResponseError::TooLarge { limit } => {
+                f.debug_struct("TooLarge").field("limit", limit).finish()
+            }
+        }
+    }
+}
+
+/// The access-token life cycle refused to go on.
+#[non_exhaustive]
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum TokenError {
+    /// The per-day budget of token fetches for this account is spent.
+    #[error(
+        "token fetch budget exhausted: {used} of {budget} fetches today; refusing to burn WeChat's daily quota"
+    )]
+    QuotaExhausted {
+        /// Fetches counted today.
+        used: u64,
+        /// The configured budget.
+        budget: u64,
+    },
+    /// A recent refresh failed; the machine backs off instead of hammering WeChat.
+    #[error("the last token refresh failed ({reason}); next attempt in {retry_in_secs} s")]
+    BackingOff {
+        /// Why the last refresh failed (no secrets).
+        reason: String,
+        /// Seconds until the next attempt is allowed.
+        retry_in_secs: u64,
+    },
+    /// The token endpoint answered without an `access_token`/`ticket`.
+    #[error("the token response has no token")]
+    MissingToken,
+    /// The token was rejected again right after a refresh (after the one allowed replay).
+    #[error("WeChat rejected a freshly fetched token (errcode {code})")]
+    RejectedAfterRefresh {
+        /// The errcode of the second rejection.
+        code: i64,
+    },
+    /// Waiting for another process's refresh took too long.
+    #[error("timed out waiting for another refresh of the token")]
+    WaitTimeout,
+    /// The token store failed and the policy says to fail.
+    #[error("token store unavailable: {0}")]
+    Store(String),
+}
+
+impl TokenError {
+    /// A short, stable, kebab-case name, see [`Error::kind`].
+    pub fn kind(&self) -> &'static str {
+        match self {
+            TokenError::QuotaExhausted { .. } => "token-quota",
+            TokenError::BackingOff { .. } => "token-backoff",
+            TokenError::MissingToken => "token-missing",
+            TokenError::RejectedAfterRefresh { .. } => "token-rejected",
+            TokenError::WaitTimeout => "token-wait-timeout",
+            TokenError::Store(_) => "store",
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use alloc::format;
+    use alloc::string::ToString;
+    use alloc::vec;
+
+    #[test]
+    fn response_error_never_prints_the_body() {
+        let e = ResponseError::Decode {
+            reason: "expected value".into(),
+            body: b"{\"access_token\":\"SECRET-TOKEN\"".to_vec(),
+        };
+        assert!(!format!("{e:?}").contains("SECRET"));
+        assert!(!e.to_string().contains("SECRET"));
+        assert_eq!(e.body(), b"{\"access_token\":\"SECRET-TOKEN\"");
+        let e = Error::from(ResponseError::Status {
+            status: 500,
+            body: vec![b'x'; 10],
+        });
+        assert_eq!(e.kind(), "http-status");
+    }
+
+    #[test]
+    fn api_error_kinds() {
+        assert_eq!(ApiErrorKind::of(40001), ApiErrorKind::TokenInvalid);
+        assert_eq!(ApiErrorKind::of(42001), ApiErrorKind::TokenInvalid);
+        assert_eq!(ApiErrorKind::of(40014), ApiErrorKind::TokenInvalid);
+        assert_eq!(ApiErrorKind::of(-1), ApiErrorKind::Busy);
+        assert_eq!(ApiErrorKind::of(45009), ApiErrorKind::RateLimited);
+        assert_eq!(ApiErrorKind::of(46004), ApiErrorKind::Other);
+        assert!(Error::from(ApiError::new(42001, "expired")).is_token_error());
+    }
+}

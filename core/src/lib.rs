@@ -1,0 +1,18 @@
+#![no_std]
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+//! wechat-core (work in progress)
+
+extern crate alloc;
+#[cfg(feature = "std")]
+extern crate std;
+
+pub mod crypto;
+pub mod error;
+pub mod secret;
+pub mod signature;
+pub mod time;
+#[cfg(feature = "std")]
+pub mod xml;
+
+pub use error::Error;
