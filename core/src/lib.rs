@@ -7,8 +7,12 @@ extern crate alloc;
 #[cfg(feature = "std")]
 extern crate std;
 
+#[cfg(feature = "std")]
+pub mod callback;
 pub mod crypto;
 pub mod error;
+#[cfg(feature = "std")]
+pub mod message;
 pub mod secret;
 pub mod signature;
 pub mod time;

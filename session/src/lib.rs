@@ -1,0 +1,2 @@
+//! Token stores for the WeChat SDK: memory, file, Redis, memcached
+#![warn(missing_docs)]

@@ -1,0 +1,2 @@
+//! Test support: the mock WeChat API server and shared fixtures.
+#![warn(missing_docs)]

@@ -1,0 +1,2 @@
+//! Async (reqwest) WeChat API client and hyper callback server
+#![warn(missing_docs)]

@@ -1,0 +1,2 @@
+//! Blocking (ureq) WeChat API client
+#![warn(missing_docs)]
