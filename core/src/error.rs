@@ -330,6 +330,9 @@ pub enum TokenError {
     /// Waiting for another process's refresh took too long.
     #[error("timed out waiting for another refresh of the token")]
     WaitTimeout,
+    /// The token fetch failed in transport (no response from WeChat).
+    #[error("the token fetch failed: {0}")]
+    FetchFailed(String),
     /// The token store failed and the policy says to fail.
     #[error("token store unavailable: {0}")]
     Store(String),
@@ -344,6 +347,7 @@ impl TokenError {
             TokenError::MissingToken => "token-missing",
             TokenError::RejectedAfterRefresh { .. } => "token-rejected",
             TokenError::WaitTimeout => "token-wait-timeout",
+            TokenError::FetchFailed(_) => "transport",
             TokenError::Store(_) => "store",
         }
     }

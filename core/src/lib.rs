@@ -9,13 +9,18 @@ extern crate std;
 
 #[cfg(feature = "std")]
 pub mod callback;
+pub mod api;
+pub mod call;
 pub mod crypto;
 pub mod error;
+pub mod http;
 #[cfg(feature = "std")]
 pub mod message;
+pub mod multipart;
 pub mod secret;
 pub mod signature;
 pub mod time;
+pub mod token;
 #[cfg(feature = "std")]
 pub mod xml;
 

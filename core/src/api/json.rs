@@ -1,0 +1,354 @@
+//! Response classification and WeChat's JSON quirks.
+//!
+//! * An object with a non-zero `errcode` (an integer, or sometimes a string) is an error,
+//!   whatever the HTTP status; `errcode: 0` next to a payload is a success. Device APIs nest it
+//!   in `base_resp`.
+//! * Strings may contain raw control characters (user nicknames) and invalid UTF-8; both are
+//!   repaired before decoding instead of failing the call.
+//! * 64-bit ids decode as integers, never through a float.
+
+use alloc::borrow::Cow;
+use alloc::string::{String, ToString};
+use alloc::vec::Vec;
+
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Deserializer};
+
+use crate::error::{ApiError, Error, ResponseError};
+use crate::http::ApiResponse;
+
+/// `errcode` as WeChat sends it: an integer, or an integer in a string.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Code(i64);
+
+impl<'de> Deserialize<'de> for Code {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        #[derive(Deserialize)]
+        #[serde(untagged)]
+        enum Raw<'a> {
+            Int(i64),
+            Float(f64),
+            #[serde(borrow)]
+            Str(Cow<'a, str>),
+        }
+        Ok(match Raw::deserialize(d)? {
+            Raw::Int(i) => Code(i),
+            Raw::Float(f) => Code(f as i64),
+            Raw::Str(s) => Code(s.trim().parse().unwrap_or(-2)),
+        })
+    }
+}
+
+#[derive(Deserialize)]
+struct Status {
+    #[serde(default)]
+    errcode: Option<Code>,
+    #[serde(default)]
+    errmsg: Option<String>,
+}
+
+#[derive(Deserialize)]
+struct Head {
+    #[serde(default)]
+    errcode: Option<Code>,
+    #[serde(default)]
+    errmsg: Option<String>,
+    #[serde(default)]
+    base_resp: Option<Status>,
+}
+
+/// Decodes JSON leniently: if strict decoding fails and the body contains invalid UTF-8 or raw
+/// control characters inside strings, those are repaired (U+FFFD, `\u00XX`) and decoding is
+/// retried.
+///
+/// # Errors
+/// serde_json's error from the strict attempt when the body cannot be repaired.
+pub fn from_slice_lenient<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, serde_json::Error> {
+    match serde_json::from_slice(bytes) {
+        Ok(v) => Ok(v),
+        Err(strict) => match sanitize(bytes) {
+            Cow::Owned(fixed) => serde_json::from_slice(&fixed).map_err(|_| strict),
+            Cow::Borrowed(_) => Err(strict),
+        },
+    }
+}
+
+/// Replaces invalid UTF-8 with U+FFFD and escapes raw control characters inside strings.
+/// Returns the input unchanged (borrowed) when there is nothing to repair.
+pub fn sanitize(bytes: &[u8]) -> Cow<'_, [u8]> {
+    let text = String::from_utf8_lossy(bytes);
+    let needs_escape = {
+        let mut in_string = false;
+        let mut escaped = false;
+        let mut found = false;
+        for &b in text.as_bytes() {
+            if in_string {
+                if escaped {
+                    escaped = false;
+                } else if b == b'\\' {
+                    escaped = true;
+                } else if b == b'"' {
+                    in_string = false;
+                } else if b < 0x20 {
+                    found = true;
+                    break;
+                }
+            } else if b == b'"' {
+                in_string = true;
+            }
+        }
+        found
+    };
+    if !needs_escape {
+        return match text {
+            Cow::Borrowed(_) => Cow::Borrowed(bytes),
+            Cow::Owned(s) => Cow::Owned(s.into_bytes()),
+        };
+    }
+    let mut out = Vec::with_capacity(text.len() + 16);
+    let (mut in_string, mut escaped) = (false, false);
+    for &b in text.as_bytes() {
+        if in_string {
+            if escaped {
+                escaped = false;
+            } else if b == b'\\' {
+                escaped = true;
+            } else if b == b'"' {
+                in_string = false;
+            } else if b < 0x20 {
+                const HEX: &[u8; 16] = b"0123456789abcdef";
+                out.extend_from_slice(b"\\u00");
+                out.push(HEX[(b >> 4) as usize]);
+                out.push(HEX[(b & 0xf) as usize]);
+                continue;
+            }
+        } else if b == b'"' {
+            in_string = true;
+        }
+        out.push(b);
+    }
+    Cow::Owned(out)
+}
+
+/// The WeChat error in a JSON body, if there is one: `errcode != 0` at the top level or in
+/// `base_resp`. `None` when the body is not a JSON object or reports success.
+pub fn api_error(body: &[u8]) -> Option<ApiError> {
+    let trimmed = body
+        .iter()
+        .position(|b| !b.is_ascii_whitespace())
+        .map(|i| &body[i..])?;
+    if trimmed.first() != Some(&b'{') {
+        return None;
+    }
+    let head: Head = from_slice_lenient(body).ok()?;
+    let (code, msg) = match (head.errcode, head.base_resp) {
+        (Some(Code(c)), _) if c != 0 => (c, head.errmsg),
+        (
+            _,
+            Some(Status {
+                errcode: Some(Code(c)),
+                errmsg,
+            }),
+        ) if c != 0 => (c, errmsg),
+        _ => return None,
+    };
+    Some(ApiError::new(code, msg.unwrap_or_else(|| code.to_string())))
+}
+
+/// Classifies a response: a WeChat error object → [`Error::Api`]; a non-2xx status →
+/// [`ResponseError::Status`]; otherwise `Ok(())`.
+///
+/// # Errors
+/// As described.
+pub fn check(resp: &ApiResponse) -> Result<(), Error> {
+    if let Some(e) = api_error(&resp.body) {
+        return Err(e.into());
+    }
+    if !resp.is_success() {
+        return Err(ResponseError::Status {
+            status: resp.status,
+            body: resp.body.clone(),
+        }
+        .into());
+    }
+    Ok(())
+}
+
+/// Classifies and decodes a JSON response into `T`.
+///
+/// # Errors
+/// [`Error::Api`], [`ResponseError::Status`], or [`ResponseError::Decode`] with the raw body.
+pub fn parse_json<T: DeserializeOwned>(resp: &ApiResponse) -> Result<T, Error> {
+    check(resp)?;
+    from_slice_lenient(&resp.body).map_err(|e| decode_error(e, &resp.body))
+}
+
+pub(crate) fn decode_error(e: impl core::fmt::Display, body: &[u8]) -> Error {
+    ResponseError::Decode {
+        reason: e.to_string(),
+        body: body.to_vec(),
+    }
+    .into()
+}
+
+/// A response that is only `{"errcode": 0, "errmsg": "ok"}` (or has fields nobody needs).
+#[derive(Debug, Clone, PartialEq, Eq, Default, Deserialize, serde::Serialize)]
+#[non_exhaustive]
+pub struct ApiOk {
+    /// `errmsg`, usually `"ok"`.
+    #[serde(default)]
+    pub errmsg: Option<String>,
+}
+
+/// A downloaded file (media, QR code images).
+#[derive(Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Download {
+    /// The `Content-Type` WeChat sent (`image/jpeg`, `audio/amr`, ...).
+    pub content_type: Option<String>,
+    /// The file name from `Content-Disposition`, when present.
+    pub filename: Option<String>,
+    /// The bytes.
+    pub bytes: Vec<u8>,
+}
+
+impl core::fmt::Debug for Download {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("Download")
+            .field("content_type", &self.content_type)
+            .field("filename", &self.filename)
+            .field("bytes", &format_args!("<{} bytes>", self.bytes.len()))
+            .finish()
+    }
+}
+
+/// Whether a response is JSON, by Content-Type or, without one, by its first byte.
+pub fn is_json(resp: &ApiResponse) -> bool {
+    match &resp.content_type {
+        Some(ct) => {
+            let ct = ct.to_ascii_lowercase();
+            ct.contains("json") || ct.starts_with("text/plain")
+        }
+        None => resp.body.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'{'),
+    }
+}
+
+/// Classifies a binary download: a JSON error body → [`Error::Api`]; other JSON is not a file
+/// (callers that accept JSON, like video media, check [`is_json`] first); otherwise the bytes.
+///
+/// # Errors
+/// [`Error::Api`], [`ResponseError::Status`], or [`ResponseError::Decode`] when a JSON body
+/// arrives where a file was expected.
+pub fn parse_download(resp: ApiResponse) -> Result<Download, Error> {
+    check(&resp)?;
+    if is_json(&resp) {
+        return Err(decode_error("expected a file, got a JSON body", &resp.body));
+    }
+    let filename = resp
+        .content_disposition
+        .as_deref()
+        .and_then(disposition_filename);
+    Ok(Download {
+        content_type: resp.content_type,
+        filename,
+        bytes: resp.body,
+    })
+}
+
+fn disposition_filename(header: &str) -> Option<String> {
+    header.split(';').map(str::trim).find_map(|part| {
+        let value = part.strip_prefix("filename=")?;
+        Some(String::from(value.trim_matches('"')))
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(Deserialize, Debug, PartialEq)]
+    struct User {
+        nickname: String,
+        id: u64,
+    }
+
+    #[test]
+    fn errcode_variants() {
+        assert_eq!(
+            api_error(br#"{"errcode":40001,"errmsg":"invalid credential"}"#)
+                .unwrap()
+                .code,
+            40001
+        );
+        assert_eq!(
+            api_error(br#"{"errcode":"42001","errmsg":"expired"}"#)
+                .unwrap()
+                .code,
+            42001
+        );
+        assert_eq!(api_error(br#"{"errcode":0,"errmsg":"ok","x":1}"#), None);
+        assert_eq!(
+            api_error(br#"{"base_resp":{"errcode":-1,"errmsg":"busy"}}"#)
+                .unwrap()
+                .code,
+            -1
+        );
+        assert_eq!(api_error(br#"{"errcode":45009}"#).unwrap().message, "45009");
+        assert_eq!(api_error(b"\xff\xd8\xff"), None);
+        assert_eq!(api_error(b"[1,2]"), None);
+        assert_eq!(api_error(b""), None);
+    }
+
+    #[test]
+    fn payload_with_errcode_zero_and_big_ids() {
+        let resp = ApiResponse::json(
+            &br#"{"errcode":0,"errmsg":"ok","nickname":"a","id":18446744073709551615}"#[..],
+        );
+        let u: User = parse_json(&resp).unwrap();
+        assert_eq!(u.id, u64::MAX);
+    }
+
+    #[test]
+    fn control_characters_and_bad_utf8_are_repaired() {
+        let resp = ApiResponse::json(&b"{\"nickname\":\"a\x02b\x1fc\xff\",\"id\":1}"[..]);
+        let u: User = parse_json(&resp).unwrap();
+        assert_eq!(u.nickname, "a\u{2}b\u{1f}c\u{fffd}");
+    }
+
+    #[test]
+    fn status_and_decode_errors_keep_the_body() {
+        let html = ApiResponse::new(500, &b"<html>oops</html>"[..]);
+        match parse_json::<User>(&html).unwrap_err() {
+            Error::Response(ResponseError::Status { status: 500, body }) => {
+                assert_eq!(body, b"<html>oops</html>")
+            }
+            e => panic!("{e:?}"),
+        }
+        let truncated = ApiResponse::json(&br#"{"nickname":"a","id":1"#[..]);
+        match parse_json::<User>(&truncated).unwrap_err() {
+            Error::Response(ResponseError::Decode { body, .. }) => {
+                assert_eq!(body, br#"{"nickname":"a","id":1"#)
+            }
+            e => panic!("{e:?}"),
+        }
+        // a WeChat error object wins over the HTTP status
+        let err = ApiResponse::new(503, &br#"{"errcode":-1,"errmsg":"system busy"}"#[..]);
+        assert!(matches!(parse_json::<User>(&err), Err(Error::Api(e)) if e.code == -1));
+    }
+
+    #[test]
+    fn downloads() {
+        let mut resp = ApiResponse::new(200, &b"\xff\xd8\xff\xe0"[..]);
+        resp.content_type = Some("image/jpeg".into());
+        resp.content_disposition = Some("attachment; filename=\"a.jpg\"".into());
+        let d = parse_download(resp).unwrap();
+        assert_eq!(d.filename.as_deref(), Some("a.jpg"));
+        assert_eq!(d.bytes, b"\xff\xd8\xff\xe0");
+        let mut err = ApiResponse::new(
+            200,
+            &br#"{"errcode":40007,"errmsg":"invalid media_id"}"#[..],
+        );
+        err.content_type = Some("text/plain".into());
+        assert!(matches!(parse_download(err), Err(Error::Api(e)) if e.code == 40007));
+    }
+}

@@ -1,0 +1,125 @@
+//! The escape hatch: any endpoint by method and path, through the same token and retry
+//! pipeline as the typed ones.
+
+use alloc::borrow::Cow;
+use alloc::string::String;
+use alloc::vec::Vec;
+
+use super::Endpoint;
+use super::json;
+use crate::error::Error;
+use crate::http::{ApiRequest, ApiResponse, Idempotency, JSON, Method, TokenKind};
+
+/// A call to any path, for APIs without a typed wrapper (`wechat api`, `client.get/post`).
+///
+/// GET calls are treated as idempotent and POST calls as not, unless said otherwise: a raw
+/// POST might be a send, and a send must never be replayed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RawCall {
+    /// GET or POST.
+    pub method: Method,
+    /// The path (`/cgi-bin/menu/get`).
+    pub path: String,
+    /// Query parameters (the access token is added by the client).
+    pub query: Vec<(String, String)>,
+    /// The JSON body.
+    pub json: Option<Vec<u8>>,
+    /// Whether the call may be retried after −1 or a transport failure.
+    pub idempotency: Idempotency,
+    /// Which credential to send (the access token unless said otherwise).
+    pub token: TokenKind,
+}
+
+impl RawCall {
+    /// A GET to `path`.
+    pub fn get(path: impl Into<String>) -> Self {
+        Self {
+            method: Method::Get,
+            path: path.into(),
+            query: Vec::new(),
+            json: None,
+            idempotency: Idempotency::Idempotent,
+            token: TokenKind::AccessToken,
+        }
+    }
+
+    /// A POST of `json` to `path`.
+    pub fn post(path: impl Into<String>, json: impl Into<Vec<u8>>) -> Self {
+        Self {
+            method: Method::Post,
+            path: path.into(),
+            query: Vec::new(),
+            json: Some(json.into()),
+            idempotency: Idempotency::NonIdempotent,
+            token: TokenKind::AccessToken,
+        }
+    }
+
+    /// Adds a query parameter.
+    pub fn query(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
+        self.query.push((name.into(), value.into()));
+        self
+    }
+
+    /// Declares the call idempotent (safe to retry) or not.
+    pub fn idempotency(mut self, idempotency: Idempotency) -> Self {
+        self.idempotency = idempotency;
+        self
+    }
+}
+
+/// The raw answer to a [`RawCall`] whose `errcode` (if any) was 0.
+#[derive(Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct RawResponse {
+    /// The HTTP status (2xx).
+    pub status: u16,
+    /// The `Content-Type`.
+    pub content_type: Option<String>,
+    /// The body, unchanged.
+    pub body: Vec<u8>,
+}
+
+impl core::fmt::Debug for RawResponse {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("RawResponse")
+            .field("status", &self.status)
+            .field("content_type", &self.content_type)
+            .field("body", &format_args!("<{} bytes>", self.body.len()))
+            .finish()
+    }
+}
+
+impl Endpoint for RawCall {
+    type Output = RawResponse;
+
+    fn request(&self) -> Result<ApiRequest, Error> {
+        let path = if self.path.starts_with('/') {
+            self.path.clone()
+        } else {
+            alloc::format!("/{}", self.path)
+        };
+        let mut req = match self.method {
+            Method::Get => ApiRequest::get(path),
+            Method::Post => ApiRequest::post(path),
+        }
+        .token(self.token)
+        .idempotency(self.idempotency);
+        for (k, v) in &self.query {
+            req.query.push((Cow::Owned(k.clone()), v.clone()));
+        }
+        if let Some(body) = &self.json {
+            req = req.body(JSON, body.clone());
+        }
+        Ok(req)
+    }
+
+    fn parse(&self, response: ApiResponse) -> Result<RawResponse, Error> {
+        json::check(&response)?;
+        Ok(RawResponse {
+            status: response.status,
+            content_type: response.content_type,
+            body: response.body,
+        })
+    }
+}

@@ -1,0 +1,414 @@
+//! Requests and responses as plain values.
+//!
+//! Every API call becomes an [`ApiRequest`] (method, path, query, body, which token it needs,
+//! whether it may be replayed) and every answer is parsed from an [`ApiResponse`]. With the
+//! `std` feature they convert to and from `http::Request<Vec<u8>>` / `http::Response<Vec<u8>>`,
+//! so any HTTP client can carry them.
+//!
+//! The access token is not part of the request value: it is inserted when the request is
+//! turned into a URL ([`ApiRequest::url`]), so a request can be replayed with a fresh token
+//! after WeChat rejects the old one. `Debug` never prints the body or secret query values.
+
+use alloc::borrow::Cow;
+use alloc::string::String;
+use alloc::vec::Vec;
+use core::fmt;
+
+use crate::error::{ConfigError, Error};
+use crate::secret::AccessToken;
+
+/// HTTP method. WeChat uses only these two.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Method {
+    /// GET: arguments in the query string.
+    Get,
+    /// POST: a JSON or multipart body.
+    Post,
+}
+
+impl Method {
+    /// `"GET"` or `"POST"`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Method::Get => "GET",
+            Method::Post => "POST",
+        }
+    }
+}
+
+/// Which credential a request carries in its query string.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum TokenKind {
+    /// None (token endpoints themselves, local helpers).
+    None,
+    /// `access_token`: the account's (mp) or the agent's (WeCom) access token.
+    AccessToken,
+}
+
+impl TokenKind {
+    /// The query parameter the token travels in.
+    pub fn param(self) -> Option<&'static str> {
+        match self {
+            TokenKind::None => None,
+            TokenKind::AccessToken => Some("access_token"),
+        }
+    }
+}
+
+/// Whether a call may be repeated without repeating a side effect.
+///
+/// Token errors (40001/40014/42001) mean WeChat refused the call before running it, so every
+/// call may be replayed once with a fresh token. Beyond that, only idempotent calls are retried
+/// (after −1 "busy" or a transport failure); a send that may have reached WeChat is never
+/// replayed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Idempotency {
+    /// Reads, and writes that set a state (repeating them changes nothing).
+    Idempotent,
+    /// Sends, creations, anything with a side effect that must not happen twice.
+    NonIdempotent,
+}
+
+/// A request body.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Body {
+    /// The `Content-Type` header.
+    pub content_type: Cow<'static, str>,
+    /// The bytes.
+    pub bytes: Vec<u8>,
+}
+
+/// `application/json; charset=utf-8`, what WeChat expects for JSON bodies.
+pub const JSON: &str = "application/json; charset=utf-8";
+
+/// Query parameters whose values are secrets and are redacted by `Debug`.
+const SECRET_PARAMS: &[&str] = &[
+    "secret",
+    "corpsecret",
+    "access_token",
+    "suite_secret",
+    "provider_secret",
+    "js_code",
+];
+
+/// One API call as a value.
+#[derive(Clone, PartialEq, Eq)]
+pub struct ApiRequest {
+    /// GET or POST.
+    pub method: Method,
+    /// The path, starting with `/` (`/cgi-bin/user/info`).
+    pub path: Cow<'static, str>,
+    /// Query parameters, without the access token.
+    pub query: Vec<(Cow<'static, str>, String)>,
+    /// The body, for POST.
+    pub body: Option<Body>,
+    /// The credential to add to the query string.
+    pub token: TokenKind,
+    /// Whether the call may be retried.
+    pub idempotency: Idempotency,
+}
+
+impl ApiRequest {
+    /// A GET to `path` that carries the access token.
+    pub fn get(path: impl Into<Cow<'static, str>>) -> Self {
+        Self {
+            method: Method::Get,
+            path: path.into(),
+            query: Vec::new(),
+            body: None,
+            token: TokenKind::AccessToken,
+            idempotency: Idempotency::Idempotent,
+        }
+    }
+
+    /// A POST to `path` that carries the access token; non-idempotent until said otherwise.
+    pub fn post(path: impl Into<Cow<'static, str>>) -> Self {
+        Self {
+            method: Method::Post,
+            path: path.into(),
+            query: Vec::new(),
+            body: None,
+            token: TokenKind::AccessToken,
+            idempotency: Idempotency::NonIdempotent,
+        }
+    }
+
+    /// Adds a query parameter.
+    pub fn query(mut self, name: impl Into<Cow<'static, str>>, value: impl Into<String>) -> Self {
+        self.query.push((name.into(), value.into()));
+        self
+    }
+
+    /// Adds a query parameter when `value` is `Some`.
+    pub fn query_opt(
+        self,
+        name: impl Into<Cow<'static, str>>,
+        value: Option<impl Into<String>>,
+    ) -> Self {
+        match value {
+            Some(v) => self.query(name, v),
+            None => self,
+        }
+    }
+
+    /// Sets a JSON body.
+    pub fn json(mut self, bytes: Vec<u8>) -> Self {
+        self.body = Some(Body {
+            content_type: Cow::Borrowed(JSON),
+            bytes,
+        });
+        self
+    }
+
+    /// Serializes `value` as the JSON body.
+    ///
+    /// # Errors
+    /// [`ConfigError::InvalidArgument`] if `value` cannot be serialized (a map with
+    /// non-string keys, say).
+    pub fn json_of<T: serde::Serialize + ?Sized>(self, value: &T) -> Result<Self, Error> {
+        let bytes = serde_json::to_vec(value)
+            .map_err(|e| ConfigError::InvalidArgument(alloc::format!("{e}")))?;
+        Ok(self.json(bytes))
+    }
+
+    /// Sets the body with an explicit content type (multipart uploads).
+    pub fn body(mut self, content_type: impl Into<Cow<'static, str>>, bytes: Vec<u8>) -> Self {
+        self.body = Some(Body {
+            content_type: content_type.into(),
+            bytes,
+        });
+        self
+    }
+
+    /// Sets which credential the request carries.
+    pub fn token(mut self, token: TokenKind) -> Self {
+        self.token = token;
+        self
+    }
+
+    /// Marks the request idempotent or not.
+    pub fn idempotency(mut self, idempotency: Idempotency) -> Self {
+        self.idempotency = idempotency;
+        self
+    }
+
+    /// The full URL: `base` (e.g. `https://api.weixin.qq.com`, no trailing slash needed) +
+    /// path + query, with `token` added when the request needs one.
+    pub fn url(&self, base: &str, token: Option<&AccessToken>) -> String {
+        let base = base.trim_end_matches('/');
+        let mut url = String::with_capacity(base.len() + self.path.len() + 64);
+        url.push_str(base);
+        url.push_str(&self.path);
+        let mut query = form_urlencoded::Serializer::new(String::new());
+        if let (Some(param), Some(token)) = (self.token.param(), token) {
+            query.append_pair(param, token.secret());
+        }
+        for (k, v) in &self.query {
+            query.append_pair(k, v);
+        }
+        let query = query.finish();
+        if !query.is_empty() {
+            url.push(if self.path.contains('?') { '&' } else { '?' });
+            url.push_str(&query);
+        }
+        url
+    }
+
+    /// Converts into an `http::Request` for `base` and `token`.
+    ///
+    /// # Errors
+    /// [`ConfigError::InvalidArgument`] when `base` does not make a valid URI.
+    #[cfg(feature = "std")]
+    pub fn to_http(
+        &self,
+        base: &str,
+        token: Option<&AccessToken>,
+    ) -> Result<http::Request<Vec<u8>>, Error> {
+        let method = match self.method {
+            Method::Get => http::Method::GET,
+            Method::Post => http::Method::POST,
+        };
+        let mut builder = http::Request::builder()
+            .method(method)
+            .uri(self.url(base, token));
+        let body = match &self.body {
+            Some(body) => {
+                builder = builder.header(http::header::CONTENT_TYPE, body.content_type.as_ref());
+                body.bytes.clone()
+            }
+            None => Vec::new(),
+        };
+        builder.body(body).map_err(|_| {
+            ConfigError::InvalidArgument(alloc::format!("invalid API base URL {base:?}")).into()
+        })
+    }
+}
+
+impl fmt::Debug for ApiRequest {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        struct Query<'a>(&'a [(Cow<'static, str>, String)]);
+        impl fmt::Debug for Query<'_> {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                let mut list = f.debug_list();
+                for (k, v) in self.0 {
+                    if SECRET_PARAMS.contains(&k.as_ref()) {
+                        list.entry(&format_args!("{k}=[redacted]"));
+                    } else {
+                        list.entry(&format_args!("{k}={v}"));
+                    }
+                }
+                list.finish()
+            }
+        }
+        f.debug_struct("ApiRequest")
+            .field("method", &self.method)
+            .field("path", &self.path)
+            .field("query", &Query(&self.query))
+            .field(
+                "body",
+                &self
+                    .body
+                    .as_ref()
+                    .map(|b| alloc::format!("<{} bytes of {}>", b.bytes.len(), b.content_type)),
+            )
+            .field("token", &self.token)
+            .field("idempotency", &self.idempotency)
+            .finish()
+    }
+}
+
+impl fmt::Debug for Body {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "Body(<{} bytes of {}>)",
+            self.bytes.len(),
+            self.content_type
+        )
+    }
+}
+
+/// An HTTP response as a value.
+#[derive(Clone, PartialEq, Eq)]
+pub struct ApiResponse {
+    /// The status code.
+    pub status: u16,
+    /// The `Content-Type` header, if any.
+    pub content_type: Option<String>,
+    /// The `Content-Disposition` header, if any (media downloads carry the file name there).
+    pub content_disposition: Option<String>,
+    /// The body.
+    pub body: Vec<u8>,
+}
+
+impl ApiResponse {
+    /// A response with a status and a body, no headers.
+    pub fn new(status: u16, body: impl Into<Vec<u8>>) -> Self {
+        Self {
+            status,
+            content_type: None,
+            content_disposition: None,
+            body: body.into(),
+        }
+    }
+
+    /// A 200 response with a JSON body (handy in tests and custom transports).
+    pub fn json(body: impl Into<Vec<u8>>) -> Self {
+        Self {
+            content_type: Some(String::from("application/json; charset=utf-8")),
+            ..Self::new(200, body)
+        }
+    }
+
+    /// Whether the status is 2xx.
+    pub fn is_success(&self) -> bool {
+        (200..300).contains(&self.status)
+    }
+}
+
+impl fmt::Debug for ApiResponse {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ApiResponse")
+            .field("status", &self.status)
+            .field("content_type", &self.content_type)
+            .field("body", &format_args!("<{} bytes>", self.body.len()))
+            .finish()
+    }
+}
+
+#[cfg(feature = "std")]
+impl From<http::Response<Vec<u8>>> for ApiResponse {
+    fn from(resp: http::Response<Vec<u8>>) -> Self {
+        let header = |name: http::header::HeaderName| {
+            resp.headers()
+                .get(name)
+                .and_then(|v| v.to_str().ok())
+                .map(String::from)
+        };
+        let content_type = header(http::header::CONTENT_TYPE);
+        let content_disposition = header(http::header::CONTENT_DISPOSITION);
+        ApiResponse {
+            status: resp.status().as_u16(),
+            content_type,
+            content_disposition,
+            body: resp.into_body(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use alloc::format;
+
+    #[test]
+    fn url_has_token_and_encoded_query() {
+        let req = ApiRequest::get("/cgi-bin/user/info")
+            .query("openid", "o 1&x")
+            .query("lang", "zh_CN");
+        let token = AccessToken::new("TOK+EN");
+        assert_eq!(
+            req.url("https://api.weixin.qq.com/", Some(&token)),
+            "https://api.weixin.qq.com/cgi-bin/user/info?access_token=TOK%2BEN&openid=o+1%26x&lang=zh_CN"
+        );
+        let bare = ApiRequest::get("/cgi-bin/token").token(TokenKind::None);
+        assert_eq!(bare.url("http://h", Some(&token)), "http://h/cgi-bin/token");
+    }
+
+    #[test]
+    fn debug_redacts_secrets_and_bodies() {
+        let req = ApiRequest::get("/cgi-bin/token")
+            .token(TokenKind::None)
+            .query("appid", "wx1")
+            .query("secret", "TOPSECRET")
+            .json(b"{\"secret\":\"TOPSECRET\"}".to_vec());
+        let shown = format!("{req:?}");
+        assert!(!shown.contains("TOPSECRET"), "{shown}");
+        assert!(shown.contains("appid=wx1"));
+    }
+
+    #[cfg(feature = "std")]
+    #[test]
+    fn converts_to_http() {
+        let req = ApiRequest::post("/cgi-bin/menu/create").json(b"{}".to_vec());
+        let http = req
+            .to_http("https://api.weixin.qq.com", Some(&AccessToken::new("T")))
+            .unwrap();
+        assert_eq!(http.method(), http::Method::POST);
+        assert_eq!(
+            http.uri(),
+            "https://api.weixin.qq.com/cgi-bin/menu/create?access_token=T"
+        );
+        assert_eq!(http.headers()["content-type"], JSON);
+        assert_eq!(http.body(), b"{}");
+        assert!(req.to_http("not a url", None).is_err());
+        let resp: ApiResponse = http::Response::builder()
+            .status(200)
+            .header("content-type", "image/jpeg")
+            .body(b"\xff\xd8".to_vec())
+            .unwrap()
+            .into();
+        assert_eq!(resp.content_type.as_deref(), Some("image/jpeg"));
+    }
+}

@@ -1,0 +1,539 @@
+//! The refresher's procedure against the shared store, as explicit steps.
+//!
+//! ```text
+//!  [rejected?] CompareAndDelete(token key, rejected)      drop the failed token, only if still stored
+//!  Read(token key) ── valid ──────────────────────────────► Done(stored)
+//!  AcquireLease(lease key, owner, ttl)
+//!     ├─ held by someone else ─► Sleep(poll) ─► Read ...   until wait_timeout
+//!     └─ acquired ─► Read(token key) ── valid ─► Release ─► Done(stored)
+//!                    Count(today's fetch counter) ── over budget ─► Release ─► Done(QuotaExhausted)
+//!                    Fetch(request) ─► Write(token key) ─► Release ─► Done(fetched)
+//! ```
+//!
+//! If the lease holder dies, its lease expires after `refresh_timeout` and a waiter takes it.
+//! When the store fails, [`StorePolicy`] decides: fail fast with a typed error, or carry on
+//! with a per-process token (and say so through [`RefreshFlow::degraded`]).
+
+use alloc::string::{String, ToString};
+use core::time::Duration;
+
+use serde::{Deserialize, Serialize};
+
+use super::source::TokenSource;
+use super::{RefreshTicket, TokenConfig};
+use crate::error::{Error, TokenError};
+use crate::http::{ApiRequest, ApiResponse};
+use crate::secret::AccessToken;
+use crate::time::UnixTime;
+
+/// A stored token with less life than this is not worth adopting.
+const MIN_REMAINING_SECS: u64 = 5;
+
+/// What to do when the token store is down or slow.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum StorePolicy {
+    /// Fail the call with [`TokenError::Store`] (default: never fetch behind the store's back,
+    /// which would invalidate the token other processes share).
+    #[default]
+    Fail,
+    /// Carry on with a token kept in this process only, and report `degraded` so the client
+    /// logs a warning. The daily budget is then counted per process.
+    FallBack,
+}
+
+/// A token as kept in the store: `{"access_token": "...", "expires_at": <unix seconds>}`.
+#[derive(Clone, PartialEq, Eq)]
+pub struct StoredToken {
+    /// The token.
+    pub token: AccessToken,
+    /// When it expires.
+    pub expires_at: UnixTime,
+}
+
+impl core::fmt::Debug for StoredToken {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("StoredToken")
+            .field("token", &self.token)
+            .field("expires_at", &self.expires_at)
+            .finish()
+    }
+}
+
+#[derive(Serialize, Deserialize)]
+struct StoredWire<'a> {
+    access_token: &'a str,
+    expires_at: u64,
+}
+
+impl StoredToken {
+    /// The store's JSON form.
+    pub fn encode(&self) -> String {
+        serde_json::to_string(&StoredWire {
+            access_token: self.token.secret(),
+            expires_at: self.expires_at.0,
+        })
+        .unwrap_or_default()
+    }
+
+    /// Parses the store's JSON form; `None` for anything else (a corrupt value is treated as
+    /// absent and overwritten).
+    pub fn decode(value: &str) -> Option<Self> {
+        let wire: StoredWire<'_> = serde_json::from_str(value).ok()?;
+        (!wire.access_token.is_empty()).then(|| StoredToken {
+            token: AccessToken::new(wire.access_token),
+            expires_at: UnixTime(wire.expires_at),
+        })
+    }
+}
+
+/// The store keys of one credential. None contains a secret.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TokenKeys {
+    /// `{prefix}:{mp:appid | work:corpid:agent}:{name}`: the token.
+    pub token: String,
+    /// `{token}:lease`: the refresh lease.
+    pub lease: String,
+    /// `{token}:fetches:`: prefix of the per-day fetch counters (the day number is appended).
+    pub counter: String,
+}
+
+impl TokenKeys {
+    /// Keys for `name` (`access_token`, `jsapi_ticket`, ...) of `account` (`mp:wx…`,
+    /// `work:ww…:1000002`) under `prefix`.
+    pub fn new(prefix: &str, account: &str, name: &str) -> Self {
+        let token = alloc::format!("{prefix}:{account}:{name}");
+        Self {
+            lease: alloc::format!("{token}:lease"),
+            counter: alloc::format!("{token}:fetches:"),
+            token,
+        }
+    }
+
+    /// Today's fetch counter.
+    pub fn counter_for(&self, now: UnixTime) -> String {
+        alloc::format!("{}{}", self.counter, now.beijing_day())
+    }
+
+    /// Today's forced-refresh counter.
+    pub fn forced_counter_for(&self, now: UnixTime) -> String {
+        alloc::format!("{}forced:{}", self.counter, now.beijing_day())
+    }
+}
+
+/// A store operation or WeChat call the driver must perform, from [`RefreshFlow::poll`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[must_use]
+pub enum RefreshStep {
+    /// Delete `key` only if its value is still exactly `expected`; answer
+    /// [`RefreshInput::Deleted`].
+    CompareAndDelete {
+        /// The token key.
+        key: String,
+        /// The encoded [`StoredToken`] that WeChat rejected.
+        expected: String,
+    },
+    /// Read `key`; answer [`RefreshInput::Read`].
+    Read {
+        /// The token key.
+        key: String,
+    },
+    /// Set `key` to `owner` if absent, expiring after `ttl`; answer [`RefreshInput::Lease`].
+    AcquireLease {
+        /// The lease key.
+        key: String,
+        /// This refresher's unique owner value.
+        owner: String,
+        /// The lease's lifetime.
+        ttl: Duration,
+    },
+    /// Increment the counter `key` (created at 0 with `ttl`); answer [`RefreshInput::Count`].
+    Count {
+        /// The counter key.
+        key: String,
+        /// Lifetime of a new counter.
+        ttl: Duration,
+    },
+    /// Send this request to WeChat; answer [`RefreshInput::Fetched`] or
+    /// [`RefreshInput::FetchFailed`].
+    Fetch(ApiRequest),
+    /// Write `value` to `key` with `ttl`; answer [`RefreshInput::Written`].
+    Write {
+        /// The token key.
+        key: String,
+        /// The encoded [`StoredToken`].
+        value: String,
+        /// Until the token expires.
+        ttl: Duration,
+    },
+    /// Delete the lease `key` if it still holds `owner`; answer [`RefreshInput::Released`].
+    ReleaseLease {
+        /// The lease key.
+        key: String,
+        /// This refresher's owner value.
+        owner: String,
+    },
+    /// Someone else holds the lease: sleep, then answer [`RefreshInput::Slept`].
+    Sleep(Duration),
+    /// Finished: hand the result to [`TokenMachine::handle_refreshed`](super::TokenMachine::handle_refreshed).
+    Done(Result<StoredToken, Error>),
+}
+
+/// The driver's answer to the last [`RefreshStep`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum RefreshInput {
+    /// CompareAndDelete: whether the value was deleted.
+    Deleted(bool),
+    /// Read: the stored value, if any.
+    Read(Option<String>),
+    /// AcquireLease: whether the lease was taken.
+    Lease(bool),
+    /// Count: the counter's new value.
+    Count(u64),
+    /// Fetch: WeChat's response.
+    Fetched(ApiResponse),
+    /// Fetch: the request failed in transport (no response). The driver keeps its own error.
+    FetchFailed(String),
+    /// Write done.
+    Written,
+    /// ReleaseLease done.
+    Released,
+    /// Sleep done.
+    Slept,
+    /// The store operation failed (any step but Fetch/Sleep).
+    StoreFailed(String),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum State {
+    Invalidate,
+    Read,
+    Lease,
+    Sleep,
+    ReadLocked,
+    Count { forced: bool },
+    Fetch { forced: bool },
+    Write(StoredToken),
+    Release(Result<StoredToken, Error>),
+    Done(Result<StoredToken, Error>),
+    Finished,
+}
+
+/// The refresher's procedure. Drive it with `poll`/`handle` until `Done`:
+///
+/// ```ignore
+/// let mut flow = RefreshFlow::new(ticket, source, keys, config, owner, now);
+/// let result = loop {
+///     match flow.poll(now()) {
+///         RefreshStep::Read { key } => flow.handle(now(), store_read(&key)),
+///         /* ... one arm per step ... */
+///         RefreshStep::Done(result) => break result,
+///     }
+/// };
+/// machine.handle_refreshed(ticket, now(), result)
+/// ```
+#[derive(Debug, Clone)]
+pub struct RefreshFlow {
+    state: State,
+    source: TokenSource,
+    keys: TokenKeys,
+    config: TokenConfig,
+    owner: String,
+    rejected: Option<StoredToken>,
+    stale: Option<AccessToken>,
+    deadline: UnixTime,
+    holding_lease: bool,
+    degraded: bool,
+    local_fetches: u64,
+    fetches: u32,
+}
+
+impl RefreshFlow {
+    /// Starts a refresh for `ticket`. `owner` must be unique per refresher (a random string);
+    /// `local_fetches` is this process's count of fetches today, used for the budget when the
+    /// store is unavailable and the policy is [`StorePolicy::FallBack`].
+    pub fn new(
+        ticket: &RefreshTicket,
+        source: TokenSource,
+        keys: TokenKeys,
+        config: TokenConfig,
+        owner: String,
+        now: UnixTime,
+        local_fetches: u64,
+    ) -> Self {
+        let rejected = ticket.rejected.clone();
+        let stale = ticket.stale.clone();
+        let deadline = now.saturating_add(config.wait_timeout);
+        Self {
+            state: if rejected.is_some() {
+                State::Invalidate
+            } else {
+                State::Read
+            },
+            source,
+            keys,
+            config,
+            owner,
+            rejected,
+            stale,
+            deadline,
+            holding_lease: false,
+            degraded: false,
+            local_fetches,
+            fetches: 0,
+        }
+    }
+
+    /// Whether the store failed and the flow carried on without it
+    /// ([`StorePolicy::FallBack`]): the client should log a warning.
+    pub fn degraded(&self) -> bool {
+        self.degraded
+    }
+
+    /// How many fetches this flow sent to WeChat (0 or 1, 2 for a forced stable refresh).
+    pub fn fetches(&self) -> u32 {
+        self.fetches
+    }
+
+    /// The next step.
+    pub fn poll(&mut self, now: UnixTime) -> RefreshStep {
+        if self.degraded && self.state.uses_store() {
+            // The store already failed once under StorePolicy::FallBack: don't wait for it
+            // again at every step.
+            self.store_failed(now, "store unavailable");
+            return self.poll(now);
+        }
+        match &self.state {
+            State::Invalidate => match &self.rejected {
+                Some(t) => RefreshStep::CompareAndDelete {
+                    key: self.keys.token.clone(),
+                    expected: t.encode(),
+                },
+                None => {
+                    self.state = State::Read;
+                    self.poll(now)
+                }
+            },
+            State::Read | State::ReadLocked => RefreshStep::Read {
+                key: self.keys.token.clone(),
+            },
+            State::Lease => RefreshStep::AcquireLease {
+                key: self.keys.lease.clone(),
+                owner: self.owner.clone(),
+                ttl: self.config.refresh_timeout,
+            },
+            State::Sleep => RefreshStep::Sleep(self.config.poll_interval),
+            State::Count { forced: false } => RefreshStep::Count {
+                key: self.keys.counter_for(now),
+                ttl: Duration::from_secs(2 * 86_400),
+            },
+            State::Count { forced: true } => RefreshStep::Count {
+                key: self.keys.forced_counter_for(now),
+                ttl: Duration::from_secs(2 * 86_400),
+            },
+            State::Fetch { forced } => match self.source.request(*forced) {
+                Ok(req) => RefreshStep::Fetch(req),
+                Err(e) => {
+                    self.state = State::Release(Err(e));
+                    self.poll(now)
+                }
+            },
+            State::Write(stored) => RefreshStep::Write {
+                key: self.keys.token.clone(),
+                value: stored.encode(),
+                ttl: Duration::from_secs(stored.expires_at.0.saturating_sub(now.0).max(1)),
+            },
+            State::Release(result) => {
+                if self.holding_lease {
+                    RefreshStep::ReleaseLease {
+                        key: self.keys.lease.clone(),
+                        owner: self.owner.clone(),
+                    }
+                } else {
+                    self.state = State::Done(result.clone());
+                    self.poll(now)
+                }
+            }
+            State::Done(result) => {
+                let result = result.clone();
+                self.state = State::Finished;
+                RefreshStep::Done(result)
+            }
+            State::Finished => RefreshStep::Done(Err(TokenError::Store(
+                "refresh flow polled after Done".into(),
+            )
+            .into())),
+        }
+    }
+
+    /// A stored token this refresh may adopt instead of fetching: valid for a few more
+    /// seconds, not the one WeChat rejected, and not the one being replaced (someone else's
+    /// newer token is exactly what a waiter hopes to find).
+    fn usable(&self, value: Option<&str>, now: UnixTime) -> Option<StoredToken> {
+        let stored = StoredToken::decode(value?)?;
+        let fresh = stored.expires_at.0 > now.0 + MIN_REMAINING_SECS;
+        let replaced = self
+            .rejected
+            .as_ref()
+            .is_some_and(|r| r.token == stored.token)
+            || self.stale.as_ref() == Some(&stored.token);
+        (fresh && !replaced).then_some(stored)
+    }
+
+    /// Feeds the answer to the last step.
+    pub fn handle(&mut self, now: UnixTime, input: RefreshInput) {
+        if let RefreshInput::StoreFailed(reason) = &input {
+            self.store_failed(now, reason);
+            return;
+        }
+        let state = core::mem::replace(&mut self.state, State::Finished);
+        self.state = match (state, input) {
+            (State::Invalidate, RefreshInput::Deleted(_)) => State::Read,
+            (State::Read, RefreshInput::Read(value)) => match self.usable(value.as_deref(), now) {
+                Some(stored) => State::Done(Ok(stored)),
+                None => State::Lease,
+            },
+            (State::Lease, RefreshInput::Lease(true)) => {
+                self.holding_lease = true;
+                State::ReadLocked
+            }
+            (State::Lease, RefreshInput::Lease(false)) => {
+                if now >= self.deadline {
+                    State::Done(Err(TokenError::WaitTimeout.into()))
+                } else {
+                    State::Sleep
+                }
+            }
+            (State::Sleep, RefreshInput::Slept) => State::Read,
+            (State::ReadLocked, RefreshInput::Read(value)) => {
+                match self.usable(value.as_deref(), now) {
+                    Some(stored) => State::Release(Ok(stored)),
+                    None => State::Count { forced: false },
+                }
+            }
+            (State::Count { forced }, RefreshInput::Count(n)) => {
+                let budget = if forced {
+                    Some(self.config.force_budget)
+                } else {
+                    self.config.daily_budget
+                };
+                match budget {
+                    Some(budget) if n > budget => State::Release(Err(TokenError::QuotaExhausted {
+                        used: n - 1,
+                        budget,
+                    }
+                    .into())),
+                    _ => State::Fetch { forced },
+                }
+            }
+            (State::Fetch { forced }, RefreshInput::Fetched(resp)) => {
+                self.fetches += 1;
+                match self.source.parse(&resp) {
+                    Ok(f) if self.rejected.as_ref().is_some_and(|r| r.token == f.token) => {
+                        if self.source.is_stable() && !forced {
+                            // stable_token handed back the token WeChat just rejected: force a
+                            // new one, within its own (small) daily budget.
+                            State::Count { forced: true }
+                        } else {
+                            State::Release(Err(
+                                TokenError::RejectedAfterRefresh { code: 40001 }.into()
+                            ))
+                        }
+                    }
+                    Ok(f) => State::Write(StoredToken {
+                        token: f.token,
+                        expires_at: UnixTime(now.0 + f.expires_in),
+                    }),
+                    Err(e) => State::Release(Err(e)),
+                }
+            }
+            (State::Fetch { .. }, RefreshInput::FetchFailed(reason)) => {
+                self.fetches += 1;
+                State::Release(Err(TokenError::FetchFailed(reason).into()))
+            }
+            (State::Write(stored), RefreshInput::Written) => State::Release(Ok(stored)),
+            (State::Release(result), RefreshInput::Released) => {
+                self.holding_lease = false;
+                State::Done(result)
+            }
+            (state, input) => State::Done(Err(TokenError::Store(alloc::format!(
+                "refresh flow misuse: {input:?} does not answer {}",
+                state_name(&state)
+            ))
+            .into())),
+        };
+    }
+
+    fn store_failed(&mut self, _now: UnixTime, reason: &str) {
+        let state = core::mem::replace(&mut self.state, State::Finished);
+        if self.config.store_policy == StorePolicy::Fail {
+            self.state = match state {
+                // A failed write or release still leaves a good token for this process.
+                State::Write(stored) => State::Done(Ok(stored)),
+                State::Release(result) => State::Done(result),
+                _ => State::Done(Err(TokenError::Store(reason.to_string()).into())),
+            };
+            return;
+        }
+        self.degraded = true;
+        self.state = match state {
+            State::Invalidate => State::Read,
+            State::Read | State::Sleep => State::Lease,
+            State::Lease => {
+                // Carry on as if we held the lease: in-process single-flight still holds.
+                self.holding_lease = false;
+                State::ReadLocked
+            }
+            State::ReadLocked => State::Count { forced: false },
+            State::Count { forced } => {
+                let n = self.local_fetches + 1;
+                let budget = if forced {
+                    Some(self.config.force_budget)
+                } else {
+                    self.config.daily_budget
+                };
+                match budget {
+                    Some(budget) if n > budget => State::Release(Err(TokenError::QuotaExhausted {
+                        used: n - 1,
+                        budget,
+                    }
+                    .into())),
+                    _ => State::Fetch { forced },
+                }
+            }
+            State::Write(stored) => State::Release(Ok(stored)),
+            State::Release(result) => {
+                self.holding_lease = false;
+                State::Done(result)
+            }
+            other => other,
+        };
+    }
+}
+
+impl State {
+    fn uses_store(&self) -> bool {
+        matches!(
+            self,
+            State::Invalidate
+                | State::Read
+                | State::Lease
+                | State::ReadLocked
+                | State::Count { .. }
+                | State::Write(_)
+        ) || matches!(self, State::Release(_))
+    }
+}
+
+fn state_name(state: &State) -> &'static str {
+    match state {
+        State::Invalidate => "CompareAndDelete",
+        State::Read | State::ReadLocked => "Read",
+        State::Lease => "AcquireLease",
+        State::Sleep => "Sleep",
+        State::Count { .. } => "Count",
+        State::Fetch { .. } => "Fetch",
+        State::Write(_) => "Write",
+        State::Release(_) => "ReleaseLease",
+        State::Done(_) | State::Finished => "Done",
+    }
+}

@@ -1,0 +1,566 @@
+//! Token machine and refresh flow on a simulated clock, with a fake store that has real lease
+//! semantics and several interleaved "processes".
+
+use alloc::collections::BTreeMap;
+use alloc::string::{String, ToString};
+use alloc::vec::Vec;
+use alloc::{format, vec};
+use core::time::Duration;
+
+use super::*;
+use crate::http::ApiResponse;
+use crate::secret::AppSecret;
+
+fn cfg() -> TokenConfig {
+    TokenConfig::default()
+}
+
+fn stored(t: &str, expires_at: u64) -> StoredToken {
+    StoredToken {
+        token: AccessToken::new(t),
+        expires_at: UnixTime(expires_at),
+    }
+}
+
+fn refresh(action: TokenAction) -> RefreshTicket {
+    match action {
+        TokenAction::Refresh(t) => t,
+        other => panic!("expected Refresh, got {other:?}"),
+    }
+}
+
+#[test]
+fn one_refresh_in_flight_others_wait() {
+    let mut m = TokenMachine::new(cfg());
+    let now = UnixTime(1000);
+    let ticket = refresh(m.poll(now).unwrap());
+    for _ in 0..10 {
+        assert!(
+            matches!(m.poll(now).unwrap(), TokenAction::Wait { until } if until == UnixTime(1015))
+        );
+    }
+    let tok = m
+        .handle_refreshed(ticket, now, Ok(stored("A", 8200)))
+        .unwrap();
+    assert_eq!(tok.secret(), "A");
+    assert_eq!(
+        m.poll(now).unwrap(),
+        TokenAction::Ready(AccessToken::new("A"))
+    );
+}
+
+#[test]
+fn refresh_ahead_of_expiry_keeps_serving_the_old_token() {
+    let mut m = TokenMachine::new(cfg());
+    m.accept(stored("A", 8200), UnixTime(1000));
+    assert_eq!(
+        m.poll(UnixTime(7899)).unwrap(),
+        TokenAction::Ready(AccessToken::new("A"))
+    );
+    // 300 s before expiry: one caller refreshes, the others keep using A.
+    let ticket = refresh(m.poll(UnixTime(7900)).unwrap());
+    assert_eq!(ticket.stale, Some(AccessToken::new("A")));
+    assert_eq!(
+        m.poll(UnixTime(7901)).unwrap(),
+        TokenAction::Ready(AccessToken::new("A"))
+    );
+    // The refresh fails: A is still served until it expires, and no new refresh starts
+    // during the back-off.
+    assert!(
+        m.handle_refreshed(
+            ticket,
+            UnixTime(7902),
+            Err(TokenError::FetchFailed("reset".into()).into())
+        )
+        .is_err()
+    );
+    assert_eq!(
+        m.poll(UnixTime(7902)).unwrap(),
+        TokenAction::Ready(AccessToken::new("A"))
+    );
+    let again = refresh(m.poll(UnixTime(7903)).unwrap());
+    m.handle_refreshed(again, UnixTime(7904), Ok(stored("B", 15104)))
+        .unwrap();
+    assert_eq!(
+        m.poll(UnixTime(7905)).unwrap(),
+        TokenAction::Ready(AccessToken::new("B"))
+    );
+}
+
+#[test]
+fn invalidate_only_the_current_token() {
+    let mut m = TokenMachine::new(cfg());
+    m.accept(stored("B", 9000), UnixTime(1000));
+    // A call that used an older token A failed: B is newer, keep it.
+    assert!(!m.invalidate(&AccessToken::new("A")));
+    assert_eq!(
+        m.poll(UnixTime(1001)).unwrap(),
+        TokenAction::Ready(AccessToken::new("B"))
+    );
+    assert!(m.invalidate(&AccessToken::new("B")));
+    let ticket = refresh(m.poll(UnixTime(1002)).unwrap());
+    assert_eq!(ticket.rejected, Some(stored("B", 9000)));
+    // Many concurrent 40001s for B cause one refresh.
+    assert!(!m.invalidate(&AccessToken::new("B")));
+    assert!(matches!(
+        m.poll(UnixTime(1002)).unwrap(),
+        TokenAction::Wait { .. }
+    ));
+    // The rejected token is never adopted back.
+    assert!(
+        m.handle_refreshed(ticket, UnixTime(1003), Ok(stored("B", 9000)))
+            .is_err()
+    );
+}
+
+#[test]
+fn backoff_grows_and_blocks_without_a_token() {
+    let mut m = TokenMachine::new(cfg());
+    let mut now = 1000;
+    let mut waits = Vec::new();
+    for _ in 0..8 {
+        let t = refresh(m.poll(UnixTime(now)).unwrap());
+        let err = Error::from(crate::error::ApiError::new(40125, "invalid appsecret"));
+        assert_eq!(
+            m.handle_refreshed(t, UnixTime(now), Err(err.clone())),
+            Err(err)
+        );
+        match m.poll(UnixTime(now)) {
+            Err(Error::Token(TokenError::BackingOff {
+                retry_in_secs,
+                reason,
+            })) => {
+                assert!(reason.contains("40125"));
+                waits.push(retry_in_secs);
+                now += retry_in_secs;
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+    assert_eq!(waits, [1, 2, 4, 8, 16, 32, 60, 60]);
+}
+
+#[test]
+fn a_dead_refresher_is_replaced() {
+    let mut m = TokenMachine::new(cfg());
+    let _lost = refresh(m.poll(UnixTime(1000)).unwrap());
+    assert!(matches!(
+        m.poll(UnixTime(1014)).unwrap(),
+        TokenAction::Wait { .. }
+    ));
+    let second = refresh(m.poll(UnixTime(1015)).unwrap());
+    m.handle_refreshed(second, UnixTime(1016), Ok(stored("C", 9000)))
+        .unwrap();
+    assert_eq!(
+        m.poll(UnixTime(1016)).unwrap(),
+        TokenAction::Ready(AccessToken::new("C"))
+    );
+}
+
+#[test]
+fn short_lived_tokens_do_not_refresh_in_a_loop() {
+    let mut m = TokenMachine::new(cfg());
+    // A stable token handed out 100 s before its end.
+    m.accept(stored("S", 1100), UnixTime(1000));
+    assert_eq!(
+        m.poll(UnixTime(1049)).unwrap(),
+        TokenAction::Ready(AccessToken::new("S"))
+    );
+    let _ = refresh(m.poll(UnixTime(1050)).unwrap());
+}
+
+// ---------------------------------------------------------------------------------------------
+// A fake shared store and WeChat, and a driver that interleaves several processes.
+
+#[derive(Default)]
+struct FakeStore {
+    values: BTreeMap<String, (String, u64)>,
+    down: bool,
+}
+
+impl FakeStore {
+    fn get(&self, key: &str, now: u64) -> Option<String> {
+        self.values
+            .get(key)
+            .filter(|(_, exp)| *exp > now)
+            .map(|(v, _)| v.clone())
+    }
+}
+
+struct FakeWeChat {
+    fetches: u32,
+    issued: u32,
+}
+
+impl FakeWeChat {
+    fn answer(&mut self) -> ApiResponse {
+        self.fetches += 1;
+        self.issued += 1;
+        ApiResponse::json(
+            format!(r#"{{"access_token":"T{}","expires_in":7200}}"#, self.issued).into_bytes(),
+        )
+    }
+}
+
+struct Process {
+    machine: TokenMachine,
+    flow: Option<(RefreshTicket, RefreshFlow)>,
+    pending: Option<RefreshInput>,
+    sleeping_until_ms: u64,
+    result: Option<Result<AccessToken, Error>>,
+    alive: bool,
+}
+
+fn source() -> TokenSource {
+    TokenSource::Classic {
+        app_id: "wx1".into(),
+        secret: AppSecret::new("S"),
+    }
+}
+
+fn keys() -> TokenKeys {
+    TokenKeys::new("wechat", "mp:wx1", "access_token")
+}
+
+/// Runs processes round-robin, one step each, on a millisecond clock, until all are done.
+fn run(
+    procs: &mut [Process],
+    store: &mut FakeStore,
+    wechat: &mut FakeWeChat,
+    start_ms: u64,
+) -> u64 {
+    let mut now_ms = start_ms;
+    let mut owners = 0;
+    for _round in 0..100_000 {
+        let mut all_done = true;
+        for p in procs.iter_mut() {
+            if p.result.is_some() || !p.alive {
+                continue;
+            }
+            all_done = false;
+            if now_ms < p.sleeping_until_ms {
+                continue;
+            }
+            let now = UnixTime(now_ms / 1000);
+            if p.flow.is_none() {
+                match p.machine.poll(now) {
+                    Ok(TokenAction::Ready(t)) => p.result = Some(Ok(t)),
+                    Ok(TokenAction::Wait { .. }) => {}
+                    Ok(TokenAction::Refresh(ticket)) => {
+                        owners += 1;
+                        let flow = RefreshFlow::new(
+                            &ticket,
+                            source(),
+                            keys(),
+                            cfg(),
+                            format!("owner-{owners}"),
+                            now,
+                            0,
+                        );
+                        p.flow = Some((ticket, flow));
+                    }
+                    Err(e) => p.result = Some(Err(e)),
+                }
+                continue;
+            }
+            let (_, flow) = p.flow.as_mut().unwrap();
+            if let Some(input) = p.pending.take() {
+                flow.handle(now, input);
+            }
+            let step = flow.poll(now);
+            let now_s = now.0;
+            let input = if store.down
+                && !matches!(
+                    step,
+                    RefreshStep::Fetch(_) | RefreshStep::Sleep(_) | RefreshStep::Done(_)
+                ) {
+                RefreshInput::StoreFailed("connection refused".into())
+            } else {
+                match step {
+                    RefreshStep::CompareAndDelete { key, expected } => {
+                        let matches = store.get(&key, now_s).as_deref() == Some(expected.as_str());
+                        if matches {
+                            store.values.remove(&key);
+                        }
+                        RefreshInput::Deleted(matches)
+                    }
+                    RefreshStep::Read { key } => RefreshInput::Read(store.get(&key, now_s)),
+                    RefreshStep::AcquireLease { key, owner, ttl } => {
+                        if store.get(&key, now_s).is_some() {
+                            RefreshInput::Lease(false)
+                        } else {
+                            store.values.insert(key, (owner, now_s + ttl.as_secs()));
+                            RefreshInput::Lease(true)
+                        }
+                    }
+                    RefreshStep::Count { key, ttl } => {
+                        let n = store
+                            .get(&key, now_s)
+                            .map(|v| v.parse::<u64>().unwrap())
+                            .unwrap_or(0)
+                            + 1;
+                        store
+                            .values
+                            .insert(key, (n.to_string(), now_s + ttl.as_secs()));
+                        RefreshInput::Count(n)
+                    }
+                    RefreshStep::Fetch(req) => {
+                        assert_eq!(req.path, "/cgi-bin/token");
+                        RefreshInput::Fetched(wechat.answer())
+                    }
+                    RefreshStep::Write { key, value, ttl } => {
+                        store.values.insert(key, (value, now_s + ttl.as_secs()));
+                        RefreshInput::Written
+                    }
+                    RefreshStep::ReleaseLease { key, owner } => {
+                        if store.get(&key, now_s).as_deref() == Some(owner.as_str()) {
+                            store.values.remove(&key);
+                        }
+                        RefreshInput::Released
+                    }
+                    RefreshStep::Sleep(d) => {
+                        p.sleeping_until_ms = now_ms + d.as_millis() as u64;
+                        RefreshInput::Slept
+                    }
+                    RefreshStep::Done(result) => {
+                        let (ticket, _) = p.flow.take().unwrap();
+                        p.result = Some(p.machine.handle_refreshed(ticket, now, result));
+                        continue;
+                    }
+                }
+            };
+            p.pending = Some(input);
+        }
+        if all_done {
+            return now_ms;
+        }
+        now_ms += 10;
+    }
+    panic!("processes did not finish");
+}
+
+fn process() -> Process {
+    Process {
+        machine: TokenMachine::new(cfg()),
+        flow: None,
+        pending: None,
+        sleeping_until_ms: 0,
+        result: None,
+        alive: true,
+    }
+}
+
+#[test]
+fn eight_processes_cold_store_fetch_once() {
+    let mut store = FakeStore::default();
+    let mut wechat = FakeWeChat {
+        fetches: 0,
+        issued: 0,
+    };
+    let mut procs: Vec<Process> = (0..8).map(|_| process()).collect();
+    run(&mut procs, &mut store, &mut wechat, 1_000_000);
+    assert_eq!(wechat.fetches, 1);
+    for p in &procs {
+        assert_eq!(p.result.as_ref().unwrap().as_ref().unwrap().secret(), "T1");
+    }
+    // After expiry: exactly one more fetch.
+    for p in procs.iter_mut() {
+        p.result = None;
+    }
+    run(&mut procs, &mut store, &mut wechat, (1000 + 7200) * 1000);
+    assert_eq!(wechat.fetches, 2);
+    for p in &procs {
+        assert_eq!(p.result.as_ref().unwrap().as_ref().unwrap().secret(), "T2");
+    }
+}
+
+#[test]
+fn a_dead_lease_holder_is_replaced_after_the_lease_expires() {
+    let mut store = FakeStore::default();
+    // A crashed process left its lease behind.
+    store
+        .values
+        .insert(keys().lease, ("dead-owner".into(), 1000 + 15));
+    let mut wechat = FakeWeChat {
+        fetches: 0,
+        issued: 0,
+    };
+    let mut procs: Vec<Process> = (0..3).map(|_| process()).collect();
+    let end = run(&mut procs, &mut store, &mut wechat, 1_000_000);
+    assert_eq!(wechat.fetches, 1);
+    assert!(end >= 1_015_000, "waited for the lease to expire: {end}");
+    assert!(procs.iter().all(|p| p.result.as_ref().unwrap().is_ok()));
+}
+
+#[test]
+fn rejected_token_is_removed_and_replaced_once() {
+    let mut store = FakeStore::default();
+    let mut wechat = FakeWeChat {
+        fetches: 0,
+        issued: 0,
+    };
+    let mut procs: Vec<Process> = (0..4).map(|_| process()).collect();
+    run(&mut procs, &mut store, &mut wechat, 1_000_000);
+    // WeChat rejects T1 for every process at once.
+    for p in procs.iter_mut() {
+        assert!(p.machine.invalidate(&AccessToken::new("T1")));
+        p.result = None;
+    }
+    run(&mut procs, &mut store, &mut wechat, 1_100_000);
+    assert_eq!(wechat.fetches, 2);
+    assert!(
+        procs
+            .iter()
+            .all(|p| p.result.as_ref().unwrap().as_ref().unwrap().secret() == "T2")
+    );
+}
+
+#[test]
+fn quota_guard_refuses_past_the_budget() {
+    let mut store = FakeStore::default();
+    let day = UnixTime(1000).beijing_day();
+    store
+        .values
+        .insert(format!("{}{day}", keys().counter), ("2000".into(), 99_999));
+    let mut wechat = FakeWeChat {
+        fetches: 0,
+        issued: 0,
+    };
+    let mut procs = vec![process()];
+    run(&mut procs, &mut store, &mut wechat, 1_000_000);
+    assert_eq!(wechat.fetches, 0);
+    assert!(matches!(
+        procs[0].result.as_ref().unwrap(),
+        Err(Error::Token(TokenError::QuotaExhausted {
+            used: 2000,
+            budget: 2000
+        }))
+    ));
+}
+
+#[test]
+fn store_down_fails_fast_or_falls_back() {
+    let mut store = FakeStore {
+        down: true,
+        ..FakeStore::default()
+    };
+    let mut wechat = FakeWeChat {
+        fetches: 0,
+        issued: 0,
+    };
+    let mut procs = vec![process()];
+    run(&mut procs, &mut store, &mut wechat, 1_000_000);
+    assert_eq!(wechat.fetches, 0);
+    assert!(matches!(
+        procs[0].result.as_ref().unwrap(),
+        Err(Error::Token(TokenError::Store(_)))
+    ));
+    // Repeated calls during the back-off don't touch WeChat either.
+    procs[0].result = None;
+    run(&mut procs, &mut store, &mut wechat, 1_000_100);
+    assert!(matches!(
+        procs[0].result.as_ref().unwrap(),
+        Err(Error::Token(TokenError::BackingOff { .. }))
+    ));
+
+    let mut fallback = TokenConfig::default();
+    fallback.store_policy = StorePolicy::FallBack;
+    let ticket = RefreshTicket {
+        id: 1,
+        rejected: None,
+        stale: None,
+    };
+    let mut flow = RefreshFlow::new(
+        &ticket,
+        source(),
+        keys(),
+        fallback,
+        "o".into(),
+        UnixTime(1000),
+        0,
+    );
+    assert!(matches!(
+        flow.poll(UnixTime(1000)),
+        RefreshStep::Read { .. }
+    ));
+    flow.handle(UnixTime(1000), RefreshInput::StoreFailed("down".into()));
+    // Straight to WeChat, no more store round trips.
+    assert!(matches!(flow.poll(UnixTime(1000)), RefreshStep::Fetch(_)));
+    flow.handle(
+        UnixTime(1000),
+        RefreshInput::Fetched(ApiResponse::json(
+            &br#"{"access_token":"L","expires_in":7200}"#[..],
+        )),
+    );
+    match flow.poll(UnixTime(1000)) {
+        RefreshStep::Done(Ok(s)) => assert_eq!(s.token.secret(), "L"),
+        other => panic!("{other:?}"),
+    }
+    assert!(flow.degraded());
+}
+
+#[test]
+fn stable_token_returning_the_rejected_token_is_forced_once() {
+    let stable = TokenSource::Stable {
+        app_id: "wx1".into(),
+        secret: AppSecret::new("S"),
+    };
+    let ticket = RefreshTicket {
+        id: 1,
+        rejected: Some(stored("OLD", 2000)),
+        stale: None,
+    };
+    let now = UnixTime(1000);
+    let mut flow = RefreshFlow::new(&ticket, stable, keys(), cfg(), "o".into(), now, 0);
+    let mut forced_requests = 0;
+    let mut steps = 0;
+    let result = loop {
+        steps += 1;
+        assert!(steps < 50);
+        match flow.poll(now) {
+            RefreshStep::CompareAndDelete { .. } => flow.handle(now, RefreshInput::Deleted(true)),
+            RefreshStep::Read { .. } => flow.handle(now, RefreshInput::Read(None)),
+            RefreshStep::AcquireLease { .. } => flow.handle(now, RefreshInput::Lease(true)),
+            RefreshStep::Count { key, .. } => {
+                if key.contains("forced") {
+                    forced_requests += 1;
+                }
+                flow.handle(now, RefreshInput::Count(1))
+            }
+            RefreshStep::Fetch(req) => {
+                let body = String::from_utf8(req.body.unwrap().bytes).unwrap();
+                let token = if body.contains("\"force_refresh\":true") {
+                    "NEW"
+                } else {
+                    "OLD"
+                };
+                flow.handle(
+                    now,
+                    RefreshInput::Fetched(ApiResponse::json(
+                        format!(r#"{{"access_token":"{token}","expires_in":7200}}"#).into_bytes(),
+                    )),
+                )
+            }
+            RefreshStep::Write { .. } => flow.handle(now, RefreshInput::Written),
+            RefreshStep::ReleaseLease { .. } => flow.handle(now, RefreshInput::Released),
+            RefreshStep::Sleep(_) => flow.handle(now, RefreshInput::Slept),
+            RefreshStep::Done(r) => break r,
+        }
+    };
+    assert_eq!(result.unwrap().token.secret(), "NEW");
+    assert_eq!(forced_requests, 1);
+    assert_eq!(flow.fetches(), 2);
+}
+
+#[test]
+fn stored_token_roundtrip_and_garbage() {
+    let s = stored("TOKEN", 123);
+    assert_eq!(StoredToken::decode(&s.encode()), Some(s.clone()));
+    assert_eq!(StoredToken::decode("garbage"), None);
+    assert_eq!(
+        StoredToken::decode(r#"{"access_token":"","expires_at":1}"#),
+        None
+    );
+    assert!(!format!("{s:?}").contains("TOKEN"));
+    let _ = Duration::from_secs(1);
+}

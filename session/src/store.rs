@@ -1,0 +1,120 @@
+//! The store traits.
+//!
+//! * [`SessionStore`]: what wechatpy users implement today for a custom store: `get`,
+//!   `set` with a TTL, `delete`. Strings in, strings out.
+//! * [`TokenStore`]: the three atomic primitives the clients need to coordinate processes:
+//!   `set_nx` (the refresh lease, callback deduplication), `compare_and_delete`
+//!   (compare-and-invalidate a rejected token; releasing a lease only by its owner) and
+//!   `incr` (the daily fetch counter of the quota guard).
+//! * [`AsyncSessionStore`] / [`AsyncTokenStore`]: the same for async clients, with boxed
+//!   futures so `Arc<dyn AsyncTokenStore>` works.
+//!
+//! A custom store that only implements [`SessionStore`] can still be used: wrap it in
+//! [`Simple`](crate::Simple), which emulates the primitives with a process-local lock (correct
+//! within one process, documented as not atomic across processes).
+
+use core::future::Future;
+use core::pin::Pin;
+use core::time::Duration;
+
+/// A boxed, sendable future (what async store methods return).
+pub type BoxFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
+
+/// Why a store operation failed. Never contains a value (values are tokens).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum StoreError {
+    /// The backend cannot be reached (connection refused, DNS, closed pool).
+    #[error("store unavailable: {0}")]
+    Unavailable(String),
+    /// The backend did not answer in time.
+    #[error("store timed out after {0:?}")]
+    Timeout(Duration),
+    /// The backend answered something unexpected.
+    #[error("store protocol error: {0}")]
+    Protocol(String),
+    /// A local I/O error (file store).
+    #[error("store I/O error: {0}")]
+    Io(String),
+}
+
+/// The simple key-value store wechatpy users know: `get`, `set` with a TTL, `delete`.
+pub trait SessionStore: Send + Sync {
+    /// The value of `key`, or `None` if absent or expired.
+    ///
+    /// # Errors
+    /// [`StoreError`] when the backend fails.
+    fn get(&self, key: &str) -> Result<Option<String>, StoreError>;
+
+    /// Sets `key` to `value`, expiring after `ttl` (never when `None`).
+    ///
+    /// # Errors
+    /// [`StoreError`] when the backend fails.
+    fn set(&self, key: &str, value: &str, ttl: Option<Duration>) -> Result<(), StoreError>;
+
+    /// Deletes `key` (no error if absent).
+    ///
+    /// # Errors
+    /// [`StoreError`] when the backend fails.
+    fn delete(&self, key: &str) -> Result<(), StoreError>;
+}
+
+/// The atomic primitives multi-process coordination needs, on top of [`SessionStore`].
+///
+/// Every built-in store implements them atomically across processes; run
+/// [`conformance`](crate::conformance) against your own implementation.
+pub trait TokenStore: SessionStore {
+    /// Sets `key` to `value` with `ttl` only if `key` is absent (or expired). Returns whether
+    /// it was set. Redis `SET NX PX`, memcached `add`.
+    ///
+    /// # Errors
+    /// [`StoreError`] when the backend fails.
+    fn set_nx(&self, key: &str, value: &str, ttl: Duration) -> Result<bool, StoreError>;
+
+    /// Deletes `key` only if its value is exactly `expected`. Returns whether it deleted.
+    ///
+    /// # Errors
+    /// [`StoreError`] when the backend fails.
+    fn compare_and_delete(&self, key: &str, expected: &str) -> Result<bool, StoreError>;
+
+    /// Increments the counter `key` by one and returns the new value; a missing counter starts
+    /// at 0 and expires after `ttl`.
+    ///
+    /// # Errors
+    /// [`StoreError`] when the backend fails (or `key` holds a non-number).
+    fn incr(&self, key: &str, ttl: Duration) -> Result<u64, StoreError>;
+}
+
+/// [`SessionStore`] for async clients.
+pub trait AsyncSessionStore: Send + Sync {
+    /// See [`SessionStore::get`].
+    fn get<'a>(&'a self, key: &'a str) -> BoxFuture<'a, Result<Option<String>, StoreError>>;
+    /// See [`SessionStore::set`].
+    fn set<'a>(
+        &'a self,
+        key: &'a str,
+        value: &'a str,
+        ttl: Option<Duration>,
+    ) -> BoxFuture<'a, Result<(), StoreError>>;
+    /// See [`SessionStore::delete`].
+    fn delete<'a>(&'a self, key: &'a str) -> BoxFuture<'a, Result<(), StoreError>>;
+}
+
+/// [`TokenStore`] for async clients.
+pub trait AsyncTokenStore: AsyncSessionStore {
+    /// See [`TokenStore::set_nx`].
+    fn set_nx<'a>(
+        &'a self,
+        key: &'a str,
+        value: &'a str,
+        ttl: Duration,
+    ) -> BoxFuture<'a, Result<bool, StoreError>>;
+    /// See [`TokenStore::compare_and_delete`].
+    fn compare_and_delete<'a>(
+        &'a self,
+        key: &'a str,
+        expected: &'a str,
+    ) -> BoxFuture<'a, Result<bool, StoreError>>;
+    /// See [`TokenStore::incr`].
+    fn incr<'a>(&'a self, key: &'a str, ttl: Duration) -> BoxFuture<'a, Result<u64, StoreError>>;
+}
