@@ -70,6 +70,14 @@ pub trait Caller {
         E: Endpoint + Send + Sync + 'a,
         E::Output: Send + 'a;
 
+    /// A JS-SDK ticket, cached and refreshed like the access token (same store, same lease,
+    /// same quota guard).
+    fn ticket<'a>(&'a self, kind: crate::token::TicketKind) -> Self::Ret<'a, crate::secret::Ticket>;
+
+    /// The current access token (fetched or refreshed if needed), wechatpy's
+    /// `client.access_token`.
+    fn access_token<'a>(&'a self) -> Self::Ret<'a, crate::secret::AccessToken>;
+
     /// 16 random bytes (multipart boundaries, nonces). Clients draw them from the OS.
     fn random(&self) -> [u8; 16];
 
