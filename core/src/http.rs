@@ -97,7 +97,9 @@ const SECRET_PARAMS: &[&str] = &[
 pub struct ApiRequest {
     /// GET or POST.
     pub method: Method,
-    /// The path, starting with `/` (`/cgi-bin/user/info`).
+    /// The path, starting with `/` (`/cgi-bin/user/info`), or, for the rare endpoint on
+    /// another host (`https://mp.weixin.qq.com/cgi-bin/showqrcode`), an absolute `https://`
+    /// URL: [`ApiRequest::url`] then ignores the API base and never adds the token.
     pub path: Cow<'static, str>,
     /// Query parameters, without the access token.
     pub query: Vec<(Cow<'static, str>, String)>,
@@ -194,9 +196,16 @@ impl ApiRequest {
     }
 
     /// The full URL: `base` (e.g. `https://api.weixin.qq.com`, no trailing slash needed) +
-    /// path + query, with `token` added when the request needs one.
+    /// path + query, with `token` added when the request needs one. An absolute path
+    /// (`https://...`) is used as is, without `base` and without the token, so a token never
+    /// travels to a host other than the API base.
     pub fn url(&self, base: &str, token: Option<&AccessToken>) -> String {
-        let base = base.trim_end_matches('/');
+        let absolute = self.path.starts_with("https://") || self.path.starts_with("http://");
+        let (base, token) = if absolute {
+            ("", None)
+        } else {
+            (base.trim_end_matches('/'), token)
+        };
         let mut url = String::with_capacity(base.len() + self.path.len() + 64);
         url.push_str(base);
         url.push_str(&self.path);

@@ -11,6 +11,7 @@ extern crate std;
 pub mod callback;
 pub mod api;
 pub mod call;
+pub mod client;
 pub mod crypto;
 pub mod error;
 pub mod http;

@@ -133,10 +133,7 @@ pub fn sanitize(bytes: &[u8]) -> Cow<'_, [u8]> {
 /// The WeChat error in a JSON body, if there is one: `errcode != 0` at the top level or in
 /// `base_resp`. `None` when the body is not a JSON object or reports success.
 pub fn api_error(body: &[u8]) -> Option<ApiError> {
-    let trimmed = body
-        .iter()
-        .position(|b| !b.is_ascii_whitespace())
-        .map(|i| &body[i..])?;
+    let trimmed = body.iter().position(|b| !b.is_ascii_whitespace()).map(|i| &body[i..])?;
     if trimmed.first() != Some(&b'{') {
         return None;
     }
@@ -244,10 +241,7 @@ pub fn parse_download(resp: ApiResponse) -> Result<Download, Error> {
     if is_json(&resp) {
         return Err(decode_error("expected a file, got a JSON body", &resp.body));
     }
-    let filename = resp
-        .content_disposition
-        .as_deref()
-        .and_then(disposition_filename);
+    let filename = resp.content_disposition.as_deref().and_then(disposition_filename);
     Ok(Download {
         content_type: resp.content_type,
         filename,
@@ -281,9 +275,7 @@ mod tests {
             40001
         );
         assert_eq!(
-            api_error(br#"{"errcode":"42001","errmsg":"expired"}"#)
-                .unwrap()
-                .code,
+            api_error(br#"{"errcode":"42001","errmsg":"expired"}"#).unwrap().code,
             42001
         );
         assert_eq!(api_error(br#"{"errcode":0,"errmsg":"ok","x":1}"#), None);
@@ -301,9 +293,7 @@ mod tests {
 
     #[test]
     fn payload_with_errcode_zero_and_big_ids() {
-        let resp = ApiResponse::json(
-            &br#"{"errcode":0,"errmsg":"ok","nickname":"a","id":18446744073709551615}"#[..],
-        );
+        let resp = ApiResponse::json(&br#"{"errcode":0,"errmsg":"ok","nickname":"a","id":18446744073709551615}"#[..]);
         let u: User = parse_json(&resp).unwrap();
         assert_eq!(u.id, u64::MAX);
     }
@@ -344,10 +334,7 @@ mod tests {
         let d = parse_download(resp).unwrap();
         assert_eq!(d.filename.as_deref(), Some("a.jpg"));
         assert_eq!(d.bytes, b"\xff\xd8\xff\xe0");
-        let mut err = ApiResponse::new(
-            200,
-            &br#"{"errcode":40007,"errmsg":"invalid media_id"}"#[..],
-        );
+        let mut err = ApiResponse::new(200, &br#"{"errcode":40007,"errmsg":"invalid media_id"}"#[..]);
         err.content_type = Some("text/plain".into());
         assert!(matches!(parse_download(err), Err(Error::Api(e)) if e.code == 40007));
     }

@@ -29,7 +29,7 @@ pub mod work;
 mod raw;
 
 pub use json::{ApiOk, Download};
-pub use raw::RawCall;
+pub use raw::{Prepared, RawCall, RawResponse};
 
 use alloc::string::{String, ToString};
 use alloc::vec::Vec;
@@ -88,11 +88,7 @@ pub trait Caller {
 /// A value that can be a query-string parameter.
 pub trait QueryValue {
     /// Appends `name=value` unless the value is absent.
-    fn push_to(
-        &self,
-        name: &'static str,
-        query: &mut Vec<(alloc::borrow::Cow<'static, str>, String)>,
-    );
+    fn push_to(&self, name: &'static str, query: &mut Vec<(alloc::borrow::Cow<'static, str>, String)>);
 }
 
 macro_rules! query_value_display {
@@ -107,11 +103,7 @@ macro_rules! query_value_display {
 query_value_display!(String, &str, u8, u16, u32, u64, i32, i64, usize, bool);
 
 impl<T: QueryValue> QueryValue for Option<T> {
-    fn push_to(
-        &self,
-        name: &'static str,
-        query: &mut Vec<(alloc::borrow::Cow<'static, str>, String)>,
-    ) {
+    fn push_to(&self, name: &'static str, query: &mut Vec<(alloc::borrow::Cow<'static, str>, String)>) {
         if let Some(v) = self {
             v.push_to(name, query);
         }

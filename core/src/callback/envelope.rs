@@ -72,13 +72,7 @@ impl MessageCrypto {
 
     /// Encrypts a rendered reply and wraps it in the signed envelope (wechatpy's
     /// `encrypt_message`). `random` is the 16-byte plaintext prefix.
-    pub fn encrypt_message(
-        &self,
-        reply_xml: &str,
-        timestamp: &str,
-        nonce: &str,
-        random: &[u8; 16],
-    ) -> String {
+    pub fn encrypt_message(&self, reply_xml: &str, timestamp: &str, nonce: &str, random: &[u8; 16]) -> String {
         let encrypt = self.encrypt(reply_xml.as_bytes(), random);
         let signature = self.sign(timestamp, nonce, &encrypt);
         render_envelope(&encrypt, signature.as_str(), timestamp, nonce)
@@ -135,9 +129,7 @@ mod tests {
         assert_eq!(msg.source, "messense");
         assert_eq!(msg.id, Some(4363689963896700987));
         assert_eq!(msg.agent, Some(1));
-        assert!(
-            matches!(&msg.body, crate::message::Body::Text(t) if t.content.as_deref() == Some("test"))
-        );
+        assert!(matches!(&msg.body, crate::message::Body::Text(t) if t.content.as_deref() == Some("test")));
     }
 
     #[test]
@@ -145,15 +137,9 @@ mod tests {
         let err = crypto()
             .decrypt_message("<xml><A>1</A></xml>", "x", "1", "2")
             .unwrap_err();
+        assert_eq!(err, Error::Callback(CallbackError::MissingElement("Encrypt")));
         assert_eq!(
-            err,
-            Error::Callback(CallbackError::MissingElement("Encrypt"))
-        );
-        assert_eq!(
-            crypto()
-                .decrypt_message("<xml>", "x", "1", "2")
-                .unwrap_err()
-                .kind(),
+            crypto().decrypt_message("<xml>", "x", "1", "2").unwrap_err().kind(),
             "invalid-xml"
         );
     }

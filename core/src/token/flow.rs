@@ -193,6 +193,9 @@ pub enum RefreshInput {
     Fetched(ApiResponse),
     /// Fetch: the request failed in transport (no response). The driver keeps its own error.
     FetchFailed(String),
+    /// Fetch: the request was refused before a token response could be read (tickets are
+    /// fetched through the authenticated call pipeline, which classifies errors itself).
+    FetchRejected(Error),
     /// Write done.
     Written,
     /// ReleaseLease done.
@@ -241,6 +244,7 @@ pub struct RefreshFlow {
     rejected: Option<StoredToken>,
     stale: Option<AccessToken>,
     deadline: UnixTime,
+    force: bool,
     holding_lease: bool,
     degraded: bool,
     local_fetches: u64,
@@ -263,12 +267,16 @@ impl RefreshFlow {
         let rejected = ticket.rejected.clone();
         let stale = ticket.stale.clone();
         let deadline = now.saturating_add(config.wait_timeout);
+        let state = if ticket.force {
+            State::Lease
+        } else if rejected.is_some() {
+            State::Invalidate
+        } else {
+            State::Read
+        };
         Self {
-            state: if rejected.is_some() {
-                State::Invalidate
-            } else {
-                State::Read
-            },
+            state,
+            force: ticket.force,
             source,
             keys,
             config,
@@ -358,10 +366,9 @@ impl RefreshFlow {
                 self.state = State::Finished;
                 RefreshStep::Done(result)
             }
-            State::Finished => RefreshStep::Done(Err(TokenError::Store(
-                "refresh flow polled after Done".into(),
-            )
-            .into())),
+            State::Finished => {
+                RefreshStep::Done(Err(TokenError::Store("refresh flow polled after Done".into()).into()))
+            }
         }
     }
 
@@ -371,10 +378,7 @@ impl RefreshFlow {
     fn usable(&self, value: Option<&str>, now: UnixTime) -> Option<StoredToken> {
         let stored = StoredToken::decode(value?)?;
         let fresh = stored.expires_at.0 > now.0 + MIN_REMAINING_SECS;
-        let replaced = self
-            .rejected
-            .as_ref()
-            .is_some_and(|r| r.token == stored.token)
+        let replaced = self.rejected.as_ref().is_some_and(|r| r.token == stored.token)
             || self.stale.as_ref() == Some(&stored.token);
         (fresh && !replaced).then_some(stored)
     }
@@ -394,7 +398,13 @@ impl RefreshFlow {
             },
             (State::Lease, RefreshInput::Lease(true)) => {
                 self.holding_lease = true;
-                State::ReadLocked
+                if self.force {
+                    State::Count {
+                        forced: self.source.is_stable(),
+                    }
+                } else {
+                    State::ReadLocked
+                }
             }
             (State::Lease, RefreshInput::Lease(false)) => {
                 if now >= self.deadline {
@@ -404,12 +414,10 @@ impl RefreshFlow {
                 }
             }
             (State::Sleep, RefreshInput::Slept) => State::Read,
-            (State::ReadLocked, RefreshInput::Read(value)) => {
-                match self.usable(value.as_deref(), now) {
-                    Some(stored) => State::Release(Ok(stored)),
-                    None => State::Count { forced: false },
-                }
-            }
+            (State::ReadLocked, RefreshInput::Read(value)) => match self.usable(value.as_deref(), now) {
+                Some(stored) => State::Release(Ok(stored)),
+                None => State::Count { forced: false },
+            },
             (State::Count { forced }, RefreshInput::Count(n)) => {
                 let budget = if forced {
                     Some(self.config.force_budget)
@@ -417,11 +425,9 @@ impl RefreshFlow {
                     self.config.daily_budget
                 };
                 match budget {
-                    Some(budget) if n > budget => State::Release(Err(TokenError::QuotaExhausted {
-                        used: n - 1,
-                        budget,
+                    Some(budget) if n > budget => {
+                        State::Release(Err(TokenError::QuotaExhausted { used: n - 1, budget }.into()))
                     }
-                    .into())),
                     _ => State::Fetch { forced },
                 }
             }
@@ -434,9 +440,7 @@ impl RefreshFlow {
                             // new one, within its own (small) daily budget.
                             State::Count { forced: true }
                         } else {
-                            State::Release(Err(
-                                TokenError::RejectedAfterRefresh { code: 40001 }.into()
-                            ))
+                            State::Release(Err(TokenError::RejectedAfterRefresh { code: 40001 }.into()))
                         }
                     }
                     Ok(f) => State::Write(StoredToken {
@@ -449,6 +453,10 @@ impl RefreshFlow {
             (State::Fetch { .. }, RefreshInput::FetchFailed(reason)) => {
                 self.fetches += 1;
                 State::Release(Err(TokenError::FetchFailed(reason).into()))
+            }
+            (State::Fetch { .. }, RefreshInput::FetchRejected(e)) => {
+                self.fetches += 1;
+                State::Release(Err(e))
             }
             (State::Write(stored), RefreshInput::Written) => State::Release(Ok(stored)),
             (State::Release(result), RefreshInput::Released) => {
@@ -492,11 +500,9 @@ impl RefreshFlow {
                     self.config.daily_budget
                 };
                 match budget {
-                    Some(budget) if n > budget => State::Release(Err(TokenError::QuotaExhausted {
-                        used: n - 1,
-                        budget,
+                    Some(budget) if n > budget => {
+                        State::Release(Err(TokenError::QuotaExhausted { used: n - 1, budget }.into()))
                     }
-                    .into())),
                     _ => State::Fetch { forced },
                 }
             }
@@ -514,12 +520,7 @@ impl State {
     fn uses_store(&self) -> bool {
         matches!(
             self,
-            State::Invalidate
-                | State::Read
-                | State::Lease
-                | State::ReadLocked
-                | State::Count { .. }
-                | State::Write(_)
+            State::Invalidate | State::Read | State::Lease | State::ReadLocked | State::Count { .. } | State::Write(_)
         ) || matches!(self, State::Release(_))
     }
 }

@@ -125,6 +125,9 @@ pub struct RefreshTicket {
     /// The still-valid token this refresh replaces (a refresh ahead of expiry): the flow
     /// adopts a stored token only if it is another, newer one.
     pub stale: Option<AccessToken>,
+    /// A refresh the user asked for (`wechat token --force`): always fetches, and uses
+    /// `force_refresh` for stable tokens (counted against the forced-refresh budget).
+    pub force: bool,
 }
 
 #[derive(Debug, Clone)]
@@ -220,11 +223,10 @@ impl TokenMachine {
     fn start(&mut self, now: UnixTime) -> RefreshTicket {
         let id = self.next_id;
         self.next_id += 1;
-        self.in_flight = Some((
-            id,
-            now.saturating_add(self.config.refresh_timeout)
-                .max(UnixTime(now.0 + 1)),
-        ));
+        // A refresher may legitimately wait for another process's lease (wait_timeout) and
+        // then fetch (refresh_timeout); only after both is it presumed dead.
+        let budget = self.config.wait_timeout.saturating_add(self.config.refresh_timeout);
+        self.in_flight = Some((id, now.saturating_add(budget).max(UnixTime(now.0 + 1))));
         let stale = self
             .current
             .as_ref()
@@ -234,7 +236,21 @@ impl TokenMachine {
             id,
             rejected: self.rejected.clone(),
             stale,
+            force: false,
         }
+    }
+
+    /// Starts a refresh the user asked for, even though the cached token is valid. Returns
+    /// `Wait` if a refresh is already in flight in this process.
+    pub fn force_refresh(&mut self, now: UnixTime) -> TokenAction {
+        if let Some((_, deadline)) = self.in_flight
+            && now < deadline
+        {
+            return TokenAction::Wait { until: deadline };
+        }
+        let mut ticket = self.start(now);
+        ticket.force = true;
+        TokenAction::Refresh(ticket)
     }
 
     /// Reports the outcome of a refresh. Always call it after `Refresh`, even on failure. On
@@ -254,16 +270,9 @@ impl TokenMachine {
         }
         match result {
             Ok(stored) => {
-                if self
-                    .rejected
-                    .as_ref()
-                    .is_some_and(|r| r.token == stored.token)
-                {
+                if self.rejected.as_ref().is_some_and(|r| r.token == stored.token) {
                     // Never re-adopt the token WeChat just rejected.
-                    return Err(self.fail(
-                        now,
-                        &Error::from(TokenError::RejectedAfterRefresh { code: 40001 }),
-                    ));
+                    return Err(self.fail(now, &Error::from(TokenError::RejectedAfterRefresh { code: 40001 })));
                 }
                 self.accept(stored.clone(), now);
                 Ok(stored.token)
@@ -274,9 +283,7 @@ impl TokenMachine {
 
     fn fail(&mut self, now: UnixTime, e: &Error) -> Error {
         let failures = self.backoff.as_ref().map_or(0, |b| b.failures) + 1;
-        let factor = 1u32
-            .checked_shl(failures.saturating_sub(1).min(16))
-            .unwrap_or(u32::MAX);
+        let factor = 1u32.checked_shl(failures.saturating_sub(1).min(16)).unwrap_or(u32::MAX);
         let delay = self
             .config
             .backoff_initial
@@ -289,6 +296,15 @@ impl TokenMachine {
             reason: e.to_string(),
         });
         e.clone()
+    }
+
+    /// Gives up a refresh without a result (the refresher was cancelled, e.g. an async task
+    /// was dropped): frees the in-flight slot at once, without arming the back-off, so the next
+    /// caller refreshes. Wake the waiters after calling it.
+    pub fn abandon(&mut self, ticket: RefreshTicket) {
+        if self.in_flight.is_some_and(|(id, _)| id == ticket.id) {
+            self.in_flight = None;
+        }
     }
 
     /// Adopts a token obtained elsewhere (read from the store, or given by the user).

@@ -69,16 +69,10 @@ impl TicketKind {
     /// The request that fetches it (carries the access token).
     pub fn request(self) -> ApiRequest {
         match self {
-            TicketKind::MpJsapi => {
-                ApiRequest::get("/cgi-bin/ticket/getticket").query("type", "jsapi")
-            }
-            TicketKind::MpCard => {
-                ApiRequest::get("/cgi-bin/ticket/getticket").query("type", "wx_card")
-            }
+            TicketKind::MpJsapi => ApiRequest::get("/cgi-bin/ticket/getticket").query("type", "jsapi"),
+            TicketKind::MpCard => ApiRequest::get("/cgi-bin/ticket/getticket").query("type", "wx_card"),
             TicketKind::WorkJsapi => ApiRequest::get("/cgi-bin/get_jsapi_ticket"),
-            TicketKind::WorkAgentConfig => {
-                ApiRequest::get("/cgi-bin/ticket/get").query("type", "agent_config")
-            }
+            TicketKind::WorkAgentConfig => ApiRequest::get("/cgi-bin/ticket/get").query("type", "agent_config"),
         }
     }
 }
@@ -187,10 +181,7 @@ impl TokenSource {
             TokenSource::Work { corp_id, secret } => match label {
                 Some(label) => alloc::format!("work:{corp_id}:{label}"),
                 None => {
-                    let fp = Signature::of_sorted(&mut [
-                        b"wechat-secret-fingerprint:",
-                        secret.secret().as_bytes(),
-                    ]);
+                    let fp = Signature::of_sorted(&mut [b"wechat-secret-fingerprint:", secret.secret().as_bytes()]);
                     alloc::format!("work:{corp_id}:s{}", &fp.as_str()[..12])
                 }
             },
@@ -210,10 +201,7 @@ mod tests {
             secret: AppSecret::new("S"),
         };
         assert_eq!(
-            classic
-                .request(false)
-                .unwrap()
-                .url("https://api.weixin.qq.com", None),
+            classic.request(false).unwrap().url("https://api.weixin.qq.com", None),
             "https://api.weixin.qq.com/cgi-bin/token?grant_type=client_credential&appid=wx1&secret=S"
         );
         let stable = TokenSource::Stable {
@@ -221,7 +209,10 @@ mod tests {
             secret: AppSecret::new("S"),
         };
         let req = stable.request(true).unwrap();
-        assert_eq!(req.body.unwrap().bytes, br#"{"grant_type":"client_credential","appid":"wx1","secret":"S","force_refresh":true}"#);
+        assert_eq!(
+            req.body.unwrap().bytes,
+            br#"{"grant_type":"client_credential","appid":"wx1","secret":"S","force_refresh":true}"#
+        );
         let work = TokenSource::Work {
             corp_id: "ww1".into(),
             secret: AppSecret::new("S"),
@@ -239,9 +230,7 @@ mod tests {
             secret: AppSecret::new("S"),
         };
         let f = classic
-            .parse(&ApiResponse::json(
-                &br#"{"access_token":"T","expires_in":7000}"#[..],
-            ))
+            .parse(&ApiResponse::json(&br#"{"access_token":"T","expires_in":7000}"#[..]))
             .unwrap();
         assert_eq!((f.token.secret(), f.expires_in), ("T", 7000));
         let f = classic

@@ -35,18 +35,11 @@ fn one_refresh_in_flight_others_wait() {
     let now = UnixTime(1000);
     let ticket = refresh(m.poll(now).unwrap());
     for _ in 0..10 {
-        assert!(
-            matches!(m.poll(now).unwrap(), TokenAction::Wait { until } if until == UnixTime(1015))
-        );
+        assert!(matches!(m.poll(now).unwrap(), TokenAction::Wait { until } if until == UnixTime(1045)));
     }
-    let tok = m
-        .handle_refreshed(ticket, now, Ok(stored("A", 8200)))
-        .unwrap();
+    let tok = m.handle_refreshed(ticket, now, Ok(stored("A", 8200))).unwrap();
     assert_eq!(tok.secret(), "A");
-    assert_eq!(
-        m.poll(now).unwrap(),
-        TokenAction::Ready(AccessToken::new("A"))
-    );
+    assert_eq!(m.poll(now).unwrap(), TokenAction::Ready(AccessToken::new("A")));
 }
 
 #[test]
@@ -102,10 +95,7 @@ fn invalidate_only_the_current_token() {
     assert_eq!(ticket.rejected, Some(stored("B", 9000)));
     // Many concurrent 40001s for B cause one refresh.
     assert!(!m.invalidate(&AccessToken::new("B")));
-    assert!(matches!(
-        m.poll(UnixTime(1002)).unwrap(),
-        TokenAction::Wait { .. }
-    ));
+    assert!(matches!(m.poll(UnixTime(1002)).unwrap(), TokenAction::Wait { .. }));
     // The rejected token is never adopted back.
     assert!(
         m.handle_refreshed(ticket, UnixTime(1003), Ok(stored("B", 9000)))
@@ -121,15 +111,9 @@ fn backoff_grows_and_blocks_without_a_token() {
     for _ in 0..8 {
         let t = refresh(m.poll(UnixTime(now)).unwrap());
         let err = Error::from(crate::error::ApiError::new(40125, "invalid appsecret"));
-        assert_eq!(
-            m.handle_refreshed(t, UnixTime(now), Err(err.clone())),
-            Err(err)
-        );
+        assert_eq!(m.handle_refreshed(t, UnixTime(now), Err(err.clone())), Err(err));
         match m.poll(UnixTime(now)) {
-            Err(Error::Token(TokenError::BackingOff {
-                retry_in_secs,
-                reason,
-            })) => {
+            Err(Error::Token(TokenError::BackingOff { retry_in_secs, reason })) => {
                 assert!(reason.contains("40125"));
                 waits.push(retry_in_secs);
                 now += retry_in_secs;
@@ -144,11 +128,8 @@ fn backoff_grows_and_blocks_without_a_token() {
 fn a_dead_refresher_is_replaced() {
     let mut m = TokenMachine::new(cfg());
     let _lost = refresh(m.poll(UnixTime(1000)).unwrap());
-    assert!(matches!(
-        m.poll(UnixTime(1014)).unwrap(),
-        TokenAction::Wait { .. }
-    ));
-    let second = refresh(m.poll(UnixTime(1015)).unwrap());
+    assert!(matches!(m.poll(UnixTime(1044)).unwrap(), TokenAction::Wait { .. }));
+    let second = refresh(m.poll(UnixTime(1045)).unwrap());
     m.handle_refreshed(second, UnixTime(1016), Ok(stored("C", 9000)))
         .unwrap();
     assert_eq!(
@@ -196,9 +177,7 @@ impl FakeWeChat {
     fn answer(&mut self) -> ApiResponse {
         self.fetches += 1;
         self.issued += 1;
-        ApiResponse::json(
-            format!(r#"{{"access_token":"T{}","expires_in":7200}}"#, self.issued).into_bytes(),
-        )
+        ApiResponse::json(format!(r#"{{"access_token":"T{}","expires_in":7200}}"#, self.issued).into_bytes())
     }
 }
 
@@ -223,12 +202,7 @@ fn keys() -> TokenKeys {
 }
 
 /// Runs processes round-robin, one step each, on a millisecond clock, until all are done.
-fn run(
-    procs: &mut [Process],
-    store: &mut FakeStore,
-    wechat: &mut FakeWeChat,
-    start_ms: u64,
-) -> u64 {
+fn run(procs: &mut [Process], store: &mut FakeStore, wechat: &mut FakeWeChat, start_ms: u64) -> u64 {
     let mut now_ms = start_ms;
     let mut owners = 0;
     for _round in 0..100_000 {
@@ -248,15 +222,8 @@ fn run(
                     Ok(TokenAction::Wait { .. }) => {}
                     Ok(TokenAction::Refresh(ticket)) => {
                         owners += 1;
-                        let flow = RefreshFlow::new(
-                            &ticket,
-                            source(),
-                            keys(),
-                            cfg(),
-                            format!("owner-{owners}"),
-                            now,
-                            0,
-                        );
+                        let flow =
+                            RefreshFlow::new(&ticket, source(), keys(), cfg(), format!("owner-{owners}"), now, 0);
                         p.flow = Some((ticket, flow));
                     }
                     Err(e) => p.result = Some(Err(e)),
@@ -294,14 +261,8 @@ fn run(
                         }
                     }
                     RefreshStep::Count { key, ttl } => {
-                        let n = store
-                            .get(&key, now_s)
-                            .map(|v| v.parse::<u64>().unwrap())
-                            .unwrap_or(0)
-                            + 1;
-                        store
-                            .values
-                            .insert(key, (n.to_string(), now_s + ttl.as_secs()));
+                        let n = store.get(&key, now_s).map(|v| v.parse::<u64>().unwrap()).unwrap_or(0) + 1;
+                        store.values.insert(key, (n.to_string(), now_s + ttl.as_secs()));
                         RefreshInput::Count(n)
                     }
                     RefreshStep::Fetch(req) => {
@@ -353,10 +314,7 @@ fn process() -> Process {
 #[test]
 fn eight_processes_cold_store_fetch_once() {
     let mut store = FakeStore::default();
-    let mut wechat = FakeWeChat {
-        fetches: 0,
-        issued: 0,
-    };
+    let mut wechat = FakeWeChat { fetches: 0, issued: 0 };
     let mut procs: Vec<Process> = (0..8).map(|_| process()).collect();
     run(&mut procs, &mut store, &mut wechat, 1_000_000);
     assert_eq!(wechat.fetches, 1);
@@ -378,13 +336,8 @@ fn eight_processes_cold_store_fetch_once() {
 fn a_dead_lease_holder_is_replaced_after_the_lease_expires() {
     let mut store = FakeStore::default();
     // A crashed process left its lease behind.
-    store
-        .values
-        .insert(keys().lease, ("dead-owner".into(), 1000 + 15));
-    let mut wechat = FakeWeChat {
-        fetches: 0,
-        issued: 0,
-    };
+    store.values.insert(keys().lease, ("dead-owner".into(), 1000 + 15));
+    let mut wechat = FakeWeChat { fetches: 0, issued: 0 };
     let mut procs: Vec<Process> = (0..3).map(|_| process()).collect();
     let end = run(&mut procs, &mut store, &mut wechat, 1_000_000);
     assert_eq!(wechat.fetches, 1);
@@ -395,10 +348,7 @@ fn a_dead_lease_holder_is_replaced_after_the_lease_expires() {
 #[test]
 fn rejected_token_is_removed_and_replaced_once() {
     let mut store = FakeStore::default();
-    let mut wechat = FakeWeChat {
-        fetches: 0,
-        issued: 0,
-    };
+    let mut wechat = FakeWeChat { fetches: 0, issued: 0 };
     let mut procs: Vec<Process> = (0..4).map(|_| process()).collect();
     run(&mut procs, &mut store, &mut wechat, 1_000_000);
     // WeChat rejects T1 for every process at once.
@@ -422,10 +372,7 @@ fn quota_guard_refuses_past_the_budget() {
     store
         .values
         .insert(format!("{}{day}", keys().counter), ("2000".into(), 99_999));
-    let mut wechat = FakeWeChat {
-        fetches: 0,
-        issued: 0,
-    };
+    let mut wechat = FakeWeChat { fetches: 0, issued: 0 };
     let mut procs = vec![process()];
     run(&mut procs, &mut store, &mut wechat, 1_000_000);
     assert_eq!(wechat.fetches, 0);
@@ -444,10 +391,7 @@ fn store_down_fails_fast_or_falls_back() {
         down: true,
         ..FakeStore::default()
     };
-    let mut wechat = FakeWeChat {
-        fetches: 0,
-        issued: 0,
-    };
+    let mut wechat = FakeWeChat { fetches: 0, issued: 0 };
     let mut procs = vec![process()];
     run(&mut procs, &mut store, &mut wechat, 1_000_000);
     assert_eq!(wechat.fetches, 0);
@@ -469,28 +413,16 @@ fn store_down_fails_fast_or_falls_back() {
         id: 1,
         rejected: None,
         stale: None,
+        force: false,
     };
-    let mut flow = RefreshFlow::new(
-        &ticket,
-        source(),
-        keys(),
-        fallback,
-        "o".into(),
-        UnixTime(1000),
-        0,
-    );
-    assert!(matches!(
-        flow.poll(UnixTime(1000)),
-        RefreshStep::Read { .. }
-    ));
+    let mut flow = RefreshFlow::new(&ticket, source(), keys(), fallback, "o".into(), UnixTime(1000), 0);
+    assert!(matches!(flow.poll(UnixTime(1000)), RefreshStep::Read { .. }));
     flow.handle(UnixTime(1000), RefreshInput::StoreFailed("down".into()));
     // Straight to WeChat, no more store round trips.
     assert!(matches!(flow.poll(UnixTime(1000)), RefreshStep::Fetch(_)));
     flow.handle(
         UnixTime(1000),
-        RefreshInput::Fetched(ApiResponse::json(
-            &br#"{"access_token":"L","expires_in":7200}"#[..],
-        )),
+        RefreshInput::Fetched(ApiResponse::json(&br#"{"access_token":"L","expires_in":7200}"#[..])),
     );
     match flow.poll(UnixTime(1000)) {
         RefreshStep::Done(Ok(s)) => assert_eq!(s.token.secret(), "L"),
@@ -509,6 +441,7 @@ fn stable_token_returning_the_rejected_token_is_forced_once() {
         id: 1,
         rejected: Some(stored("OLD", 2000)),
         stale: None,
+        force: false,
     };
     let now = UnixTime(1000);
     let mut flow = RefreshFlow::new(&ticket, stable, keys(), cfg(), "o".into(), now, 0);
@@ -557,10 +490,44 @@ fn stored_token_roundtrip_and_garbage() {
     let s = stored("TOKEN", 123);
     assert_eq!(StoredToken::decode(&s.encode()), Some(s.clone()));
     assert_eq!(StoredToken::decode("garbage"), None);
-    assert_eq!(
-        StoredToken::decode(r#"{"access_token":"","expires_at":1}"#),
-        None
-    );
+    assert_eq!(StoredToken::decode(r#"{"access_token":"","expires_at":1}"#), None);
     assert!(!format!("{s:?}").contains("TOKEN"));
     let _ = Duration::from_secs(1);
+}
+
+#[test]
+fn forced_refresh_always_fetches_and_uses_the_force_budget() {
+    let mut m = TokenMachine::new(cfg());
+    m.accept(stored("A", 8200), UnixTime(1000));
+    let ticket = refresh(m.force_refresh(UnixTime(1001)));
+    assert!(ticket.force);
+    assert!(matches!(m.force_refresh(UnixTime(1001)), TokenAction::Wait { .. }));
+    let stable = TokenSource::Stable {
+        app_id: "wx1".into(),
+        secret: AppSecret::new("S"),
+    };
+    let now = UnixTime(1001);
+    let mut flow = RefreshFlow::new(&ticket, stable, keys(), cfg(), "o".into(), now, 0);
+    assert!(matches!(flow.poll(now), RefreshStep::AcquireLease { .. }));
+    flow.handle(now, RefreshInput::Lease(true));
+    match flow.poll(now) {
+        RefreshStep::Count { key, .. } => assert!(key.contains(":fetches:forced:")),
+        other => panic!("{other:?}"),
+    }
+    flow.handle(now, RefreshInput::Count(21));
+    assert!(matches!(flow.poll(now), RefreshStep::ReleaseLease { .. }));
+    flow.handle(now, RefreshInput::Released);
+    assert!(matches!(
+        flow.poll(now),
+        RefreshStep::Done(Err(Error::Token(TokenError::QuotaExhausted { used: 20, budget: 20 })))
+    ));
+}
+
+#[test]
+fn an_abandoned_refresh_frees_the_slot_without_backoff() {
+    let mut m = TokenMachine::new(cfg());
+    let ticket = refresh(m.poll(UnixTime(1000)).unwrap());
+    assert!(matches!(m.poll(UnixTime(1000)).unwrap(), TokenAction::Wait { .. }));
+    m.abandon(ticket);
+    let _next = refresh(m.poll(UnixTime(1000)).unwrap());
 }
