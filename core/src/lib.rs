@@ -18,6 +18,8 @@ pub mod http;
 #[cfg(feature = "std")]
 pub mod message;
 pub mod multipart;
+#[cfg(feature = "std")]
+pub mod reply;
 pub mod secret;
 pub mod signature;
 pub mod time;
