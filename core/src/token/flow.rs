@@ -434,14 +434,16 @@ impl RefreshFlow {
             (State::Fetch { forced }, RefreshInput::Fetched(resp)) => {
                 self.fetches += 1;
                 match self.source.parse(&resp) {
-                    Ok(f) if self.rejected.as_ref().is_some_and(|r| r.token == f.token) => {
-                        if self.source.is_stable() && !forced {
-                            // stable_token handed back the token WeChat just rejected: force a
-                            // new one, within its own (small) daily budget.
-                            State::Count { forced: true }
-                        } else {
-                            State::Release(Err(TokenError::RejectedAfterRefresh { code: 40001 }.into()))
-                        }
+                    // stable_token handed back the token WeChat just rejected: force a new
+                    // one, within its own (small) daily budget. (WeCom's gettoken also answers
+                    // the same token while it considers it valid; that one is taken as is, and
+                    // the call's single replay is what bounds the attempt.)
+                    Ok(f)
+                        if self.source.is_stable()
+                            && !forced
+                            && self.rejected.as_ref().is_some_and(|r| r.token == f.token) =>
+                    {
+                        State::Count { forced: true }
                     }
                     Ok(f) => State::Write(StoredToken {
                         token: f.token,

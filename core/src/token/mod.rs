@@ -270,10 +270,6 @@ impl TokenMachine {
         }
         match result {
             Ok(stored) => {
-                if self.rejected.as_ref().is_some_and(|r| r.token == stored.token) {
-                    // Never re-adopt the token WeChat just rejected.
-                    return Err(self.fail(now, &Error::from(TokenError::RejectedAfterRefresh { code: 40001 })));
-                }
                 self.accept(stored.clone(), now);
                 Ok(stored.token)
             }

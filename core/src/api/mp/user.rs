@@ -94,10 +94,7 @@ impl Followers {
 
     /// The openids on this page.
     pub fn openids(&self) -> &[String] {
-        self.data
-            .as_ref()
-            .map(|d| d.openid.as_slice())
-            .unwrap_or(&[])
+        self.data.as_ref().map(|d| d.openid.as_slice()).unwrap_or(&[])
     }
 }
 
@@ -225,9 +222,7 @@ impl<'c, C: Caller + ?Sized> UserApi<'c, C> {
 
     /// The legacy group id (wechatpy `user.get_group_id`).
     pub fn get_group_id(&self, openid: &str) -> C::Ret<'c, i64> {
-        self.0.call(GetGroupId {
-            openid: openid.into(),
-        })
+        self.0.call(GetGroupId { openid: openid.into() })
     }
 
     /// Up to 100 profiles (wechatpy `user.get_batch`).
@@ -243,11 +238,7 @@ impl<'c, C: Caller + ?Sized> UserApi<'c, C> {
     }
 
     /// Migrates openids from another account (wechatpy `user.change_openid`).
-    pub fn change_openid(
-        &self,
-        from_appid: &str,
-        openids: &[&str],
-    ) -> C::Ret<'c, Vec<OpenidChange>> {
+    pub fn change_openid(&self, from_appid: &str, openids: &[&str]) -> C::Ret<'c, Vec<OpenidChange>> {
         self.0.call(ChangeOpenid {
             from_appid: from_appid.into(),
             openid_list: openids.iter().map(|s| (*s).into()).collect(),
@@ -273,12 +264,11 @@ mod tests {
         assert_eq!(req.method, Method::Post);
         assert_eq!(req.path, "/cgi-bin/user/info/batchget");
         assert_eq!(req.idempotency, Idempotency::Idempotent);
-        assert_eq!(
-            req.body.unwrap().bytes,
-            br#"{"user_list":[{"openid":"o1"}]}"#
-        );
+        assert_eq!(req.body.unwrap().bytes, br#"{"user_list":[{"openid":"o1"}]}"#);
         let users = call
-            .parse(ApiResponse::json(&br#"{"user_info_list":[{"subscribe":1,"openid":"o1","tagid_list":[2],"new_field":true}]}"#[..]))
+            .parse(ApiResponse::json(
+                &br#"{"user_info_list":[{"subscribe":1,"openid":"o1","tagid_list":[2],"new_field":true}]}"#[..],
+            ))
             .unwrap();
         assert_eq!(users[0].tagid_list, [2]);
     }
@@ -295,10 +285,9 @@ mod tests {
                 next_openid: Some("b".into())
             })
         );
-        let last: Followers = crate::api::json::parse_json(&ApiResponse::json(
-            &br#"{"total":3,"count":0,"next_openid":""}"#[..],
-        ))
-        .unwrap();
+        let last: Followers =
+            crate::api::json::parse_json(&ApiResponse::json(&br#"{"total":3,"count":0,"next_openid":""}"#[..]))
+                .unwrap();
         assert_eq!(last.next_page(), None);
     }
 
