@@ -1,4 +1,13 @@
-//! `wechat parse [--kind mp|work] [FILE]`.
+//! `wechat parse [--kind mp|work] [FILE]`: one callback body in, one JSON object out.
+//!
+//! ```text
+//! {"type": "text" | "event" | "unknown" | ..., "event": "subscribe_scan" | null,
+//!  "source": FromUserName, "target": ToUserName, "time": CreateTime, "id": MsgId | null,
+//!  "agent": AgentID | null, "fields": {wechatpy attribute: value}, "raw": {element: text | {...}}}
+//! ```
+//!
+//! Integers and floats are JSON numbers, datetimes Unix seconds. Rejected input exits 1 with
+//! one line `error: <kind>: <detail>` on stderr.
 
 use std::io::Write;
 use std::path::PathBuf;
@@ -52,9 +61,16 @@ impl<'a> Parsed<'a> {
 pub fn run(args: Args) -> Result<(), Failure> {
     let kind: Kind = args.kind.parse()?;
     let xml = read_text(args.file.as_ref())?;
-    let message = parse_message(&xml, kind)?;
-    let json = serde_json::to_string(&Parsed::of(&message))
-        .map_err(|e| Failure::new("internal", e.to_string()))?;
+    let message = parse_message(&xml, kind).map_err(|e| {
+        // keep the report on one line whatever the XML error says
+        let detail: String = e
+            .to_string()
+            .chars()
+            .map(|c| if c.is_control() { ' ' } else { c })
+            .collect();
+        Failure::new(e.kind(), detail)
+    })?;
+    let json = serde_json::to_string(&Parsed::of(&message)).map_err(|e| Failure::new("internal", e.to_string()))?;
     let mut out = std::io::stdout().lock();
     writeln!(out, "{json}").map_err(|e| Failure::new("io", e.to_string()))
 }

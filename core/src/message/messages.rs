@@ -70,6 +70,13 @@ typed! {
     }
 }
 
+impl LocationMessage {
+    /// wechatpy's `location` property: `(location_x, location_y)`.
+    pub fn location(&self) -> (Option<&str>, Option<&str>) {
+        (self.location_x.as_deref(), self.location_y.as_deref())
+    }
+}
+
 typed! {
     /// `link`: a link message.
     LinkMessage {
@@ -101,6 +108,7 @@ typed! {
 }
 
 /// The typed content of a [`Message`](super::Message).
+#[allow(clippy::large_enum_variant)] // see `Event`: one message at a time, no boxing needed
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub enum Body {
@@ -137,9 +145,7 @@ impl Body {
             "video" => Body::Video(VideoMessage::from_raw(raw)),
             "location" => Body::Location(LocationMessage::from_raw(raw)),
             "link" => Body::Link(LinkMessage::from_raw(raw)),
-            "miniprogrampage" if kind == Kind::Mp => {
-                Body::MiniProgramPage(MiniProgramPageMessage::from_raw(raw))
-            }
+            "miniprogrampage" if kind == Kind::Mp => Body::MiniProgramPage(MiniProgramPageMessage::from_raw(raw)),
             _ => Body::Unknown,
         }
     }

@@ -18,15 +18,23 @@
 //! # Ok::<(), wechat_core::Error>(())
 //! ```
 //!
-//! Field names follow wechatpy's attribute names; see `shared/reference/wechatpy-inventory.md`
-//! §2.4–2.5 (mp) and §3 (WeCom).
+//! Field names follow wechatpy's attribute names (inventory §2.4–2.5 for mp, §3 for WeCom),
+//! and its derived properties are fields too (`scan_type`, `pictures`, `subscribes`, ...). Where
+//! wechatpy declares a default (`subscribe`'s `key` is `""`, `LOCATION`'s floats are 0.0, mass
+//! send counts are 0) the field is not an `Option`. Events wechatpy lacks (`PUBLISHJOBFINISH`,
+//! the user-authorisation events, WeCom `change_contact`, template cards, live streams) are
+//! typed from WeChat's documentation. An event key valid only on the other platform is
+//! [`Event::Unknown`]. `tests/wechatpy_crosscheck.rs` compares every type with wechatpy
+//! 2.0.0a26 and lists each deliberate divergence.
 
 mod events;
 pub(crate) mod fields;
 mod messages;
+mod work_events;
 
 pub use events::*;
 pub use messages::*;
+pub use work_events::*;
 
 use alloc::string::String;
 
@@ -60,10 +68,7 @@ impl core::str::FromStr for Kind {
         match s {
             "mp" => Ok(Kind::Mp),
             "work" | "wecom" => Ok(Kind::Work),
-            _ => Err(crate::error::ConfigError::InvalidArgument(alloc::format!(
-                "unknown kind {s:?}"
-            ))
-            .into()),
+            _ => Err(crate::error::ConfigError::InvalidArgument(alloc::format!("unknown kind {s:?}")).into()),
         }
     }
 }
@@ -139,7 +144,10 @@ impl Message {
             target: text("ToUserName")(&raw).unwrap_or_default(),
             time: raw.text("CreateTime").and_then(parse_uint).unwrap_or(0),
             id,
-            agent: raw.text("AgentID").and_then(parse_uint),
+            agent: match kind {
+                Kind::Work => raw.text("AgentID").and_then(parse_uint),
+                Kind::Mp => None,
+            },
             msg_type,
             body,
             raw,
@@ -168,7 +176,7 @@ fn dispatch_mp(msg_type: &str, raw: &Raw) -> Body {
             None => return Body::Unknown,
             Some(e) if msg_type.starts_with("device_") => alloc::format!("device_{e}"),
             Some(e) if e == "subscribe" => {
-                let event_key = raw.text("EventKey").unwrap_or("");
+                let event_key = raw.text("EventKey").unwrap_or("").trim_start();
                 if event_key.starts_with("scanbarcode|") || event_key.starts_with("scanimage|") {
                     String::from("subscribe_scan_product")
                 } else if event_key.starts_with("qrscene_") {

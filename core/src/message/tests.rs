@@ -62,13 +62,55 @@ fn pictures_are_a_list() {
     match &m.body {
         Body::Event(Event::PicSysPhoto(e)) => {
             assert_eq!(e.count, Some(1));
-            let sums: Vec<_> = e
-                .pictures
-                .iter()
-                .map(|p| p.text("PicMd5Sum").unwrap())
-                .collect();
+            let sums: Vec<_> = e.pictures.iter().map(|p| p.text("PicMd5Sum").unwrap()).collect();
             assert_eq!(sums, ["1b5f7c23b5bf75682a53e7b6d163e185"]);
         }
         other => panic!("{other:?}"),
     }
+}
+
+#[test]
+fn device_dispatch() {
+    // device_* without Event: the message type is the key
+    let m = mp("<MsgType><![CDATA[device_text]]></MsgType><Content><![CDATA[aGk=]]></Content>");
+    assert!(matches!(&m.body, Body::Event(Event::DeviceText(e)) if e.content.as_deref() == Some("hi")));
+    // device_event + Event: prefixed
+    let m =
+        mp("<MsgType><![CDATA[device_event]]></MsgType><Event><![CDATA[Subscribe_Status]]></Event><OpType>1</OpType>");
+    assert_eq!(m.event_key(), Some("device_subscribe_status"));
+    // an unknown device event keeps its prefixed key
+    let m = mp("<MsgType><![CDATA[device_event]]></MsgType><Event><![CDATA[ping]]></Event>");
+    assert_eq!((m.type_name(), m.event_key()), ("event", Some("device_ping")));
+    // WeCom has no device_* handling
+    let xml = "<xml><MsgType><![CDATA[device_text]]></MsgType></xml>";
+    assert_eq!(parse_message(xml, Kind::Work).unwrap().type_name(), "unknown");
+}
+
+#[test]
+fn subscribe_rewrite_prefixes() {
+    for (key, want) in [
+        ("scanbarcode|ean13|1", "subscribe_scan_product"),
+        ("scanimage|qrcode|x", "subscribe_scan_product"),
+        ("qrscene_1", "subscribe_scan"),
+        ("last_trade_no_1", "subscribe"),
+        ("QRSCENE_1", "subscribe"),
+    ] {
+        let m = mp(&alloc::format!(
+            "<MsgType>event</MsgType><Event>subscribe</Event><EventKey><![CDATA[{key}]]></EventKey>"
+        ));
+        assert_eq!(m.event_key(), Some(want), "{key}");
+    }
+    // WeCom does not rewrite
+    let xml = "<xml><MsgType>event</MsgType><Event>subscribe</Event><EventKey>qrscene_1</EventKey></xml>";
+    let m = parse_message(xml, Kind::Work).unwrap();
+    assert!(matches!(&m.body, Body::Event(Event::Subscribe(e)) if e.key == "qrscene_1"));
+}
+
+#[test]
+fn kind_names() {
+    assert_eq!("mp".parse::<Kind>().unwrap(), Kind::Mp);
+    assert_eq!("work".parse::<Kind>().unwrap(), Kind::Work);
+    assert_eq!("wecom".parse::<Kind>().unwrap(), Kind::Work);
+    assert_eq!("x".parse::<Kind>().unwrap_err().kind(), "invalid-argument");
+    assert_eq!((Kind::Mp.as_str(), Kind::Work.as_str()), ("mp", "work"));
 }
