@@ -3,6 +3,7 @@
 //! Exit codes: 0 on success, 1 when input is rejected (one line on stderr:
 //! `error: <kind>: <detail>`), 2 for usage errors. Secrets are never echoed.
 
+mod api;
 mod crypto;
 mod input;
 mod parse;
@@ -26,21 +27,41 @@ enum Command {
     /// Callback crypto: decrypt, encrypt, verify-url, sign.
     #[command(subcommand)]
     Crypto(crypto::Command),
+    /// Print the access token: `{"access_token": "...", "expires_at": <unix seconds>}`.
+    Token(api::TokenArgs),
+    /// Call any API: `wechat api GET /cgi-bin/menu/get`; prints the response body.
+    Api(api::ApiArgs),
 }
 
-/// A failure to report: `error: <kind>: <detail>`, exit 1.
+/// A failure to report: `error: <kind>: <detail>` on one line, exit 1 (2 for usage errors).
 pub struct Failure {
     kind: String,
     detail: String,
+    code: u8,
 }
 
 impl Failure {
-    /// A failure of the given kind.
+    /// Rejected input or a failed call (exit 1).
     pub fn new(kind: impl Into<String>, detail: impl Into<String>) -> Self {
         Self {
             kind: kind.into(),
             detail: detail.into(),
+            code: 1,
         }
+    }
+
+    /// A usage error clap cannot see (exit 2).
+    pub fn usage(detail: impl Into<String>) -> Self {
+        Self {
+            kind: "usage".into(),
+            detail: detail.into(),
+            code: 2,
+        }
+    }
+
+    /// An error that should not happen (exit 1).
+    pub fn internal(e: impl std::fmt::Display) -> Self {
+        Self::new("internal", e.to_string())
     }
 }
 
@@ -55,12 +76,16 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Parse(args) => parse::run(args),
         Command::Crypto(cmd) => crypto::run(cmd),
+        Command::Token(args) => api::token(args),
+        Command::Api(args) => api::api(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(f) => {
-            eprintln!("error: {}: {}", f.kind, f.detail);
-            ExitCode::from(1)
+            // One line, whatever the detail contains.
+            let detail = f.detail.replace(['\r', '\n'], " ");
+            eprintln!("error: {}: {}", f.kind, detail);
+            ExitCode::from(f.code)
         }
     }
 }

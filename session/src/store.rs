@@ -36,6 +36,10 @@ pub enum StoreError {
     /// A local I/O error (file store).
     #[error("store I/O error: {0}")]
     Io(String),
+    /// The store URL or configuration is invalid, or names a backend this build lacks.
+    /// Retrying does not help.
+    #[error("store configuration error: {0}")]
+    Config(String),
 }
 
 /// The simple key-value store wechatpy users know: `get`, `set` with a TTL, `delete`.
@@ -90,12 +94,7 @@ pub trait AsyncSessionStore: Send + Sync {
     /// See [`SessionStore::get`].
     fn get<'a>(&'a self, key: &'a str) -> BoxFuture<'a, Result<Option<String>, StoreError>>;
     /// See [`SessionStore::set`].
-    fn set<'a>(
-        &'a self,
-        key: &'a str,
-        value: &'a str,
-        ttl: Option<Duration>,
-    ) -> BoxFuture<'a, Result<(), StoreError>>;
+    fn set<'a>(&'a self, key: &'a str, value: &'a str, ttl: Option<Duration>) -> BoxFuture<'a, Result<(), StoreError>>;
     /// See [`SessionStore::delete`].
     fn delete<'a>(&'a self, key: &'a str) -> BoxFuture<'a, Result<(), StoreError>>;
 }
@@ -103,18 +102,66 @@ pub trait AsyncSessionStore: Send + Sync {
 /// [`TokenStore`] for async clients.
 pub trait AsyncTokenStore: AsyncSessionStore {
     /// See [`TokenStore::set_nx`].
-    fn set_nx<'a>(
-        &'a self,
-        key: &'a str,
-        value: &'a str,
-        ttl: Duration,
-    ) -> BoxFuture<'a, Result<bool, StoreError>>;
+    fn set_nx<'a>(&'a self, key: &'a str, value: &'a str, ttl: Duration) -> BoxFuture<'a, Result<bool, StoreError>>;
     /// See [`TokenStore::compare_and_delete`].
-    fn compare_and_delete<'a>(
-        &'a self,
-        key: &'a str,
-        expected: &'a str,
-    ) -> BoxFuture<'a, Result<bool, StoreError>>;
+    fn compare_and_delete<'a>(&'a self, key: &'a str, expected: &'a str) -> BoxFuture<'a, Result<bool, StoreError>>;
     /// See [`TokenStore::incr`].
     fn incr<'a>(&'a self, key: &'a str, ttl: Duration) -> BoxFuture<'a, Result<u64, StoreError>>;
 }
+
+/// Forwards every store trait through a pointer, so `Arc<dyn TokenStore>`, `Box<MyStore>` or
+/// `&MemoryStore` can be used wherever a store is expected (for example
+/// `Blocking(wechat_session::open(spec)?)` or `Simple::new(Arc::clone(&shared))`).
+macro_rules! forward {
+    ($($ptr:ty),*) => {$(
+        impl<T: SessionStore + ?Sized> SessionStore for $ptr {
+            fn get(&self, key: &str) -> Result<Option<String>, StoreError> {
+                (**self).get(key)
+            }
+            fn set(&self, key: &str, value: &str, ttl: Option<Duration>) -> Result<(), StoreError> {
+                (**self).set(key, value, ttl)
+            }
+            fn delete(&self, key: &str) -> Result<(), StoreError> {
+                (**self).delete(key)
+            }
+        }
+
+        impl<T: TokenStore + ?Sized> TokenStore for $ptr {
+            fn set_nx(&self, key: &str, value: &str, ttl: Duration) -> Result<bool, StoreError> {
+                (**self).set_nx(key, value, ttl)
+            }
+            fn compare_and_delete(&self, key: &str, expected: &str) -> Result<bool, StoreError> {
+                (**self).compare_and_delete(key, expected)
+            }
+            fn incr(&self, key: &str, ttl: Duration) -> Result<u64, StoreError> {
+                (**self).incr(key, ttl)
+            }
+        }
+
+        impl<T: AsyncSessionStore + ?Sized> AsyncSessionStore for $ptr {
+            fn get<'a>(&'a self, key: &'a str) -> BoxFuture<'a, Result<Option<String>, StoreError>> {
+                (**self).get(key)
+            }
+            fn set<'a>(&'a self, key: &'a str, value: &'a str, ttl: Option<Duration>) -> BoxFuture<'a, Result<(), StoreError>> {
+                (**self).set(key, value, ttl)
+            }
+            fn delete<'a>(&'a self, key: &'a str) -> BoxFuture<'a, Result<(), StoreError>> {
+                (**self).delete(key)
+            }
+        }
+
+        impl<T: AsyncTokenStore + ?Sized> AsyncTokenStore for $ptr {
+            fn set_nx<'a>(&'a self, key: &'a str, value: &'a str, ttl: Duration) -> BoxFuture<'a, Result<bool, StoreError>> {
+                (**self).set_nx(key, value, ttl)
+            }
+            fn compare_and_delete<'a>(&'a self, key: &'a str, expected: &'a str) -> BoxFuture<'a, Result<bool, StoreError>> {
+                (**self).compare_and_delete(key, expected)
+            }
+            fn incr<'a>(&'a self, key: &'a str, ttl: Duration) -> BoxFuture<'a, Result<u64, StoreError>> {
+                (**self).incr(key, ttl)
+            }
+        }
+    )*};
+}
+
+forward!(&T, std::boxed::Box<T>, std::sync::Arc<T>);

@@ -1,0 +1,253 @@
+//! [`MemoryStore`]: a process-local map that honours TTLs.
+
+use core::fmt;
+use core::time::Duration;
+use std::collections::HashMap;
+use std::sync::{Mutex, MutexGuard, PoisonError};
+use std::time::Instant;
+
+use crate::store::{AsyncSessionStore, AsyncTokenStore, BoxFuture, SessionStore, StoreError, TokenStore};
+use crate::util::next_counter;
+
+/// Prune expired entries after this many mutations (amortises the sweep).
+const PRUNE_EVERY: u32 = 256;
+
+#[derive(Clone)]
+struct Entry {
+    value: String,
+    /// `None` never expires.
+    expires: Option<Instant>,
+}
+
+impl Entry {
+    fn live(&self, now: Instant) -> bool {
+        self.expires.is_none_or(|at| at > now)
+    }
+}
+
+#[derive(Default)]
+struct Inner {
+    map: HashMap<String, Entry>,
+    mutations: u32,
+}
+
+impl Inner {
+    /// The live entry for `key`, dropping it if it has expired.
+    fn live(&mut self, key: &str, now: Instant) -> Option<&mut Entry> {
+        if self.map.get(key).is_some_and(|e| !e.live(now)) {
+            self.map.remove(key);
+        }
+        self.map.get_mut(key)
+    }
+
+    /// Counts a mutation and sweeps expired entries every [`PRUNE_EVERY`] mutations.
+    fn mutated(&mut self, now: Instant) {
+        self.mutations = self.mutations.wrapping_add(1);
+        if self.mutations.is_multiple_of(PRUNE_EVERY) {
+            self.map.retain(|_, e| e.live(now));
+        }
+    }
+}
+
+/// A process-local store: a `HashMap` behind a `Mutex`, with TTLs honoured (unlike
+/// wechatpy's `MemoryStorage`, which ignores them) and expired entries pruned.
+///
+/// Every primitive runs under one lock, so it is atomic across the threads and tasks of one
+/// process. It is not shared between processes: use [`FileStore`](crate::FileStore), Redis or
+/// memcached for that. It implements both the sync and the async traits (async calls run
+/// inline; they never block on I/O).
+#[derive(Default)]
+pub struct MemoryStore {
+    inner: Mutex<Inner>,
+}
+
+impl MemoryStore {
+    /// An empty store.
+    #[must_use]
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    fn lock(&self) -> MutexGuard<'_, Inner> {
+        // A panic while holding the lock cannot leave the map half-updated (every mutation
+        // is a single map operation), so a poisoned lock is safe to keep using.
+        self.inner.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// The number of live (unexpired) entries.
+    #[must_use]
+    pub fn len(&self) -> usize {
+        let now = Instant::now();
+        self.lock().map.values().filter(|e| e.live(now)).count()
+    }
+
+    /// Whether the store holds no live entry.
+    #[must_use]
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+impl fmt::Debug for MemoryStore {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        // Never print keys' values: they are tokens.
+        f.debug_struct("MemoryStore")
+            .field("entries", &self.lock().map.len())
+            .finish()
+    }
+}
+
+fn deadline(now: Instant, ttl: Duration) -> Option<Instant> {
+    // A TTL too large to represent never expires in practice.
+    now.checked_add(ttl)
+}
+
+impl SessionStore for MemoryStore {
+    fn get(&self, key: &str) -> Result<Option<String>, StoreError> {
+        let now = Instant::now();
+        Ok(self.lock().live(key, now).map(|e| e.value.clone()))
+    }
+
+    fn set(&self, key: &str, value: &str, ttl: Option<Duration>) -> Result<(), StoreError> {
+        let now = Instant::now();
+        let mut inner = self.lock();
+        let expires = ttl.and_then(|ttl| deadline(now, ttl));
+        inner.map.insert(
+            key.to_owned(),
+            Entry {
+                value: value.to_owned(),
+                expires,
+            },
+        );
+        inner.mutated(now);
+        Ok(())
+    }
+
+    fn delete(&self, key: &str) -> Result<(), StoreError> {
+        let now = Instant::now();
+        let mut inner = self.lock();
+        inner.map.remove(key);
+        inner.mutated(now);
+        Ok(())
+    }
+}
+
+impl TokenStore for MemoryStore {
+    fn set_nx(&self, key: &str, value: &str, ttl: Duration) -> Result<bool, StoreError> {
+        let now = Instant::now();
+        let mut inner = self.lock();
+        if inner.live(key, now).is_some() {
+            return Ok(false);
+        }
+        inner.map.insert(
+            key.to_owned(),
+            Entry {
+                value: value.to_owned(),
+                expires: deadline(now, ttl),
+            },
+        );
+        inner.mutated(now);
+        Ok(true)
+    }
+
+    fn compare_and_delete(&self, key: &str, expected: &str) -> Result<bool, StoreError> {
+        let now = Instant::now();
+        let mut inner = self.lock();
+        let matches = inner.live(key, now).is_some_and(|e| e.value == expected);
+        if matches {
+            inner.map.remove(key);
+            inner.mutated(now);
+        }
+        Ok(matches)
+    }
+
+    fn incr(&self, key: &str, ttl: Duration) -> Result<u64, StoreError> {
+        let now = Instant::now();
+        let mut inner = self.lock();
+        let next = match inner.live(key, now) {
+            Some(entry) => {
+                let next = next_counter(&entry.value)?;
+                // Keep the TTL set when the counter was created.
+                entry.value = next.to_string();
+                next
+            }
+            None => {
+                inner.map.insert(
+                    key.to_owned(),
+                    Entry {
+                        value: "1".to_owned(),
+                        expires: deadline(now, ttl),
+                    },
+                );
+                1
+            }
+        };
+        inner.mutated(now);
+        Ok(next)
+    }
+}
+
+impl AsyncSessionStore for MemoryStore {
+    fn get<'a>(&'a self, key: &'a str) -> BoxFuture<'a, Result<Option<String>, StoreError>> {
+        Box::pin(async move { SessionStore::get(self, key) })
+    }
+
+    fn set<'a>(&'a self, key: &'a str, value: &'a str, ttl: Option<Duration>) -> BoxFuture<'a, Result<(), StoreError>> {
+        Box::pin(async move { SessionStore::set(self, key, value, ttl) })
+    }
+
+    fn delete<'a>(&'a self, key: &'a str) -> BoxFuture<'a, Result<(), StoreError>> {
+        Box::pin(async move { SessionStore::delete(self, key) })
+    }
+}
+
+impl AsyncTokenStore for MemoryStore {
+    fn set_nx<'a>(&'a self, key: &'a str, value: &'a str, ttl: Duration) -> BoxFuture<'a, Result<bool, StoreError>> {
+        Box::pin(async move { TokenStore::set_nx(self, key, value, ttl) })
+    }
+
+    fn compare_and_delete<'a>(&'a self, key: &'a str, expected: &'a str) -> BoxFuture<'a, Result<bool, StoreError>> {
+        Box::pin(async move { TokenStore::compare_and_delete(self, key, expected) })
+    }
+
+    fn incr<'a>(&'a self, key: &'a str, ttl: Duration) -> BoxFuture<'a, Result<u64, StoreError>> {
+        Box::pin(async move { TokenStore::incr(self, key, ttl) })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn expired_entries_are_pruned_from_the_map() {
+        let memory = MemoryStore::new();
+        let store: &dyn TokenStore = &memory;
+        for i in 0..10 {
+            store
+                .set(&format!("short:{i}"), "v", Some(Duration::from_millis(1)))
+                .unwrap();
+        }
+        store.set("long", "v", None).unwrap();
+        std::thread::sleep(Duration::from_millis(5));
+        // Enough mutations to trigger a sweep.
+        for _ in 0..PRUNE_EVERY {
+            store.set("long", "v", None).unwrap();
+        }
+        assert_eq!(
+            memory.lock().map.len(),
+            1,
+            "expired entries must be swept, not kept forever"
+        );
+        assert_eq!(memory.len(), 1);
+    }
+
+    #[test]
+    fn debug_never_shows_values() {
+        let store = MemoryStore::new();
+        SessionStore::set(&store, "wechat:mp:wx1:access_token", "SECRET-TOKEN-VALUE", None).unwrap();
+        let shown = format!("{store:?}");
+        assert!(!shown.contains("SECRET-TOKEN-VALUE"), "{shown}");
+        assert!(shown.contains("entries: 1"), "{shown}");
+    }
+}

@@ -1,0 +1,372 @@
+//! The glue: moves bytes with reqwest, reads the clock, draws randomness, talks to the token
+//! store, and follows the core's decisions. No protocol logic lives here; the blocking client's
+//! engine is the same loop without `.await`.
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use tokio::sync::Notify;
+use wechat_core::api::{Endpoint, Prepared};
+use wechat_core::call::{CallState, Decision, TransportDecision};
+use wechat_core::client::{ClientConfig, Credentials};
+use wechat_core::error::ResponseError;
+use wechat_core::http::{ApiRequest, ApiResponse, TokenKind};
+use wechat_core::secret::AccessToken;
+use wechat_core::time::UnixTime;
+use wechat_core::token::{
+    RefreshFlow, RefreshInput, RefreshStep, RefreshTicket, StoredToken, TicketKind, TokenAction, TokenKeys,
+    TokenMachine, TokenSource,
+};
+use wechat_session::AsyncTokenStore;
+
+use crate::error::{Error, transport};
+
+pub(crate) fn now() -> UnixTime {
+    UnixTime(
+        SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map(|d| d.as_secs())
+            .unwrap_or(0),
+    )
+}
+
+pub(crate) fn random16() -> [u8; 16] {
+    let mut buf = [0u8; 16];
+    if getrandom::fill(&mut buf).is_err() {
+        // No OS randomness: fall back to time-derived bytes (only multipart boundaries and
+        // lease owner names use this; nothing secret).
+        let t = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map(|d| d.as_nanos())
+            .unwrap_or(0);
+        buf.copy_from_slice(&t.to_le_bytes());
+    }
+    buf
+}
+
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+/// One cached credential (the access token, or a ticket) and its waiters.
+struct Slot {
+    machine: Mutex<TokenMachine>,
+    refreshed: Notify,
+    source: TokenSource,
+    keys: TokenKeys,
+    /// (China day, fetches that day) for the budget when the store is unavailable.
+    local: Mutex<(u64, u64)>,
+}
+
+impl Slot {
+    fn new(source: TokenSource, keys: TokenKeys, config: &ClientConfig) -> Self {
+        Self {
+            machine: Mutex::new(TokenMachine::new(config.token.clone())),
+            refreshed: Notify::new(),
+            source,
+            keys,
+            local: Mutex::new((0, 0)),
+        }
+    }
+}
+
+/// Frees the in-flight refresh if the refreshing task is dropped mid-way.
+struct RefreshGuard<'a> {
+    slot: &'a Slot,
+    ticket: Option<RefreshTicket>,
+}
+
+impl Drop for RefreshGuard<'_> {
+    fn drop(&mut self) {
+        if let Some(ticket) = self.ticket.take() {
+            lock(&self.slot.machine).abandon(ticket);
+            self.slot.refreshed.notify_waiters();
+        }
+    }
+}
+
+pub(crate) struct Engine {
+    http: reqwest::Client,
+    base: String,
+    config: ClientConfig,
+    credentials: Credentials,
+    store: Arc<dyn AsyncTokenStore>,
+    access: Slot,
+    tickets: Mutex<HashMap<TicketKind, Arc<Slot>>>,
+    token_fetches: AtomicU64,
+}
+
+impl Engine {
+    pub(crate) fn new(
+        credentials: Credentials,
+        config: ClientConfig,
+        store: Arc<dyn AsyncTokenStore>,
+    ) -> Result<Self, Error> {
+        #[cfg(feature = "ring")]
+        {
+            // Ignored when the application already installed a provider.
+            let _ = rustls::crypto::ring::default_provider().install_default();
+        }
+        let http = reqwest::Client::builder()
+            .timeout(config.timeout)
+            .connect_timeout(config.connect_timeout)
+            .redirect(reqwest::redirect::Policy::none())
+            .user_agent(concat!("wechat-rs/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .map_err(|e| Error::Setup(e.to_string()))?;
+        let base = config
+            .api_base
+            .clone()
+            .unwrap_or_else(|| credentials.default_api_base().to_string());
+        let access = Slot::new(
+            credentials.token_source(),
+            credentials.token_keys(&config.store_prefix),
+            &config,
+        );
+        Ok(Self {
+            http,
+            base,
+            config,
+            credentials,
+            store,
+            access,
+            tickets: Mutex::new(HashMap::new()),
+            token_fetches: AtomicU64::new(0),
+        })
+    }
+
+    pub(crate) fn credentials(&self) -> &Credentials {
+        &self.credentials
+    }
+
+    pub(crate) fn config(&self) -> &ClientConfig {
+        &self.config
+    }
+
+    pub(crate) fn token_fetches(&self) -> u64 {
+        self.token_fetches.load(Ordering::Relaxed)
+    }
+
+    /// Sends one request: no retries, no token logic. The body is read up to the size cap.
+    async fn send(&self, req: &ApiRequest, token: Option<&AccessToken>) -> Result<ApiResponse, Error> {
+        let http_req = req.to_http(&self.base, token)?;
+        let secrets: Vec<&str> = token.map(|t| t.secret()).into_iter().collect();
+        let request = reqwest::Request::try_from(http_req).map_err(|e| transport(e, &secrets))?;
+        let mut resp = self.http.execute(request).await.map_err(|e| transport(e, &secrets))?;
+        let limit = self.config.max_response_bytes;
+        if resp.content_length().is_some_and(|len| len > limit as u64) {
+            return Err(Error::Core(ResponseError::TooLarge { limit }.into()));
+        }
+        let header = |name: reqwest::header::HeaderName| {
+            resp.headers().get(name).and_then(|v| v.to_str().ok()).map(String::from)
+        };
+        let content_type = header(reqwest::header::CONTENT_TYPE);
+        let content_disposition = header(reqwest::header::CONTENT_DISPOSITION);
+        let status = resp.status().as_u16();
+        let mut body = Vec::with_capacity(resp.content_length().unwrap_or(0).min(1 << 20) as usize);
+        while let Some(chunk) = resp.chunk().await.map_err(|e| transport(e, &secrets))? {
+            if body.len() + chunk.len() > limit {
+                return Err(Error::Core(ResponseError::TooLarge { limit }.into()));
+            }
+            body.extend_from_slice(&chunk);
+        }
+        Ok(ApiResponse {
+            status,
+            content_type,
+            content_disposition,
+            body,
+        })
+    }
+
+    /// Runs an endpoint through the token and retry pipeline.
+    pub(crate) async fn call<E: Endpoint + Sync + ?Sized>(&self, endpoint: &E) -> Result<E::Output, Error> {
+        let req = endpoint.request()?;
+        let mut state = CallState::new(&req, self.config.call.clone());
+        loop {
+            let token = match req.token {
+                TokenKind::None => None,
+                _ => Some(self.token(&self.access, false).await?),
+            };
+            match self.send(&req, token.as_ref()).await {
+                Ok(resp) => match state.on_result(endpoint.parse(resp)) {
+                    Decision::Done(result) => return result.map_err(Error::from),
+                    Decision::ReplayWithFreshToken => {
+                        if let Some(t) = &token {
+                            lock(&self.access.machine).invalidate(t);
+                        }
+                    }
+                    Decision::RetryAfter(delay) => tokio::time::sleep(delay).await,
+                },
+                Err(e @ Error::Transport { .. }) => match state.on_transport_error() {
+                    TransportDecision::RetryAfter(delay) => tokio::time::sleep(delay).await,
+                    TransportDecision::GiveUp => return Err(e),
+                },
+                Err(e) => return Err(e),
+            }
+        }
+    }
+
+    pub(crate) async fn access_token(&self) -> Result<AccessToken, Error> {
+        self.token(&self.access, false).await
+    }
+
+    pub(crate) async fn access_token_info(&self, force: bool) -> Result<(AccessToken, UnixTime), Error> {
+        let token = self.token(&self.access, force).await?;
+        let expires_at = lock(&self.access.machine).current().map(|(_, e)| e).unwrap_or_default();
+        Ok((token, expires_at))
+    }
+
+    fn ticket_slot(&self, kind: TicketKind) -> Arc<Slot> {
+        lock(&self.tickets)
+            .entry(kind)
+            .or_insert_with(|| {
+                Arc::new(Slot::new(
+                    TokenSource::Ticket(kind),
+                    self.credentials.ticket_keys(&self.config.store_prefix, kind),
+                    &self.config,
+                ))
+            })
+            .clone()
+    }
+
+    pub(crate) async fn ticket(&self, kind: TicketKind) -> Result<AccessToken, Error> {
+        let slot = self.ticket_slot(kind);
+        self.token(&slot, false).await
+    }
+
+    /// The token machine loop: use, wait, or refresh.
+    async fn token(&self, slot: &Slot, force: bool) -> Result<AccessToken, Error> {
+        let mut force = force;
+        loop {
+            let notified = slot.refreshed.notified();
+            tokio::pin!(notified);
+            // Register before looking at the state, so a refresh finishing in between is not
+            // missed.
+            notified.as_mut().enable();
+            let now = now();
+            let action = {
+                let mut machine = lock(&slot.machine);
+                if force {
+                    machine.force_refresh(now)
+                } else {
+                    machine.poll(now)?
+                }
+            };
+            match action {
+                TokenAction::Ready(token) => return Ok(token),
+                TokenAction::Wait { until } => {
+                    let wait = Duration::from_secs(until.0.saturating_sub(now.0)).max(Duration::from_millis(20));
+                    let _ = tokio::time::timeout(wait, notified).await;
+                    force = false;
+                }
+                TokenAction::Refresh(ticket) => {
+                    let mut guard = RefreshGuard {
+                        slot,
+                        ticket: Some(ticket.clone()),
+                    };
+                    let (result, transport_error) = self.refresh(slot, &ticket).await;
+                    guard.ticket = None;
+                    let outcome = lock(&slot.machine).handle_refreshed(ticket, self::now(), result);
+                    slot.refreshed.notify_waiters();
+                    return match (outcome, transport_error) {
+                        (Ok(token), _) => Ok(token),
+                        (Err(_), Some(e)) => Err(e),
+                        (Err(e), None) => Err(e.into()),
+                    };
+                }
+            }
+        }
+    }
+
+    /// Drives a [`RefreshFlow`] against the store and WeChat.
+    async fn refresh(
+        &self,
+        slot: &Slot,
+        ticket: &RefreshTicket,
+    ) -> (Result<StoredToken, wechat_core::Error>, Option<Error>) {
+        let start = now();
+        let local_fetches = {
+            let mut local = lock(&slot.local);
+            if local.0 != start.beijing_day() {
+                *local = (start.beijing_day(), 0);
+            }
+            local.1
+        };
+        let owner = format!("{}-{}", std::process::id(), hex(&random16()));
+        let mut flow = RefreshFlow::new(
+            ticket,
+            slot.source.clone(),
+            slot.keys.clone(),
+            self.config.token.clone(),
+            owner,
+            start,
+            local_fetches,
+        );
+        let store = &*self.store;
+        let mut transport_error = None;
+        loop {
+            let step = flow.poll(now());
+            let input = match step {
+                RefreshStep::CompareAndDelete { key, expected } => {
+                    store_input(store.compare_and_delete(&key, &expected).await, RefreshInput::Deleted)
+                }
+                RefreshStep::Read { key } => store_input(store.get(&key).await, RefreshInput::Read),
+                RefreshStep::AcquireLease { key, owner, ttl } => {
+                    store_input(store.set_nx(&key, &owner, ttl).await, RefreshInput::Lease)
+                }
+                RefreshStep::Count { key, ttl } => store_input(store.incr(&key, ttl).await, RefreshInput::Count),
+                RefreshStep::Fetch(req) => {
+                    self.token_fetches.fetch_add(1, Ordering::Relaxed);
+                    lock(&slot.local).1 += 1;
+                    let result = if req.token == TokenKind::None {
+                        self.send(&req, None).await
+                    } else {
+                        Box::pin(self.call(&Prepared(req))).await
+                    };
+                    match result {
+                        Ok(resp) => RefreshInput::Fetched(resp),
+                        Err(Error::Core(e)) => RefreshInput::FetchRejected(e),
+                        Err(e) => {
+                            let reason = e.to_string();
+                            transport_error = Some(e);
+                            RefreshInput::FetchFailed(reason)
+                        }
+                    }
+                }
+                RefreshStep::Write { key, value, ttl } => {
+                    store_input(store.set(&key, &value, Some(ttl)).await, |()| RefreshInput::Written)
+                }
+                RefreshStep::ReleaseLease { key, owner } => {
+                    store_input(store.compare_and_delete(&key, &owner).await, |_| RefreshInput::Released)
+                }
+                RefreshStep::Sleep(d) => {
+                    tokio::time::sleep(d).await;
+                    RefreshInput::Slept
+                }
+                RefreshStep::Done(result) => {
+                    if flow.degraded() {
+                        log::warn!(
+                            "token store unavailable; {} uses a token kept in this process only",
+                            slot.keys.token
+                        );
+                    }
+                    return (result, transport_error);
+                }
+            };
+            flow.handle(now(), input);
+        }
+    }
+}
+
+fn store_input<T>(r: Result<T, wechat_session::StoreError>, ok: impl FnOnce(T) -> RefreshInput) -> RefreshInput {
+    match r {
+        Ok(v) => ok(v),
+        Err(e) => RefreshInput::StoreFailed(e.to_string()),
+    }
+}
+
+pub(crate) fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
