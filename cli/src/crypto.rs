@@ -107,9 +107,7 @@ pub enum Command {
 
 fn parse_random(s: &str) -> Result<[u8; 16], String> {
     let bytes = hex::decode(s).map_err(|_| "expected 32 hex digits".to_string())?;
-    bytes
-        .try_into()
-        .map_err(|_| "expected 32 hex digits".to_string())
+    bytes.try_into().map_err(|_| "expected 32 hex digits".to_string())
 }
 
 fn print(text: &str, newline: bool) -> Result<(), Failure> {
@@ -157,10 +155,7 @@ pub fn run(cmd: Command) -> Result<(), Failure> {
                     r
                 }
             };
-            print(
-                &crypto.encrypt_message(&xml, &timestamp, &nonce, &random),
-                false,
-            )
+            print(&crypto.encrypt_message(&xml, &timestamp, &nonce, &random), false)
         }
         Command::VerifyUrl {
             token,
@@ -183,19 +178,14 @@ pub fn run(cmd: Command) -> Result<(), Failure> {
             echostr,
             ..
         } => {
-            let (Some(aes_key), Some(app_id), Some(msg_signature)) =
-                (aes_key, app_id, msg_signature)
-            else {
+            let (Some(aes_key), Some(app_id), Some(msg_signature)) = (aes_key, app_id, msg_signature) else {
                 return Err(Failure::new(
                     "usage",
                     "WeCom verification needs --aes-key, --app-id and --msg-signature",
                 ));
             };
             let crypto = MessageCrypto::new(token, &aes_key, app_id)?;
-            print(
-                &crypto.verify_url(&msg_signature, &timestamp, &nonce, &echostr)?,
-                false,
-            )
+            print(&crypto.verify_url(&msg_signature, &timestamp, &nonce, &echostr)?, false)
         }
         Command::Sign {
             token,

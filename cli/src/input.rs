@@ -8,8 +8,9 @@ use crate::Failure;
 /// Reads FILE (or stdin when absent or `-`) as UTF-8.
 pub fn read_text(file: Option<&PathBuf>) -> Result<String, Failure> {
     let bytes = match file {
-        Some(path) if path.as_os_str() != "-" => std::fs::read(path)
-            .map_err(|e| Failure::new("io", format!("{}: {e}", path.display())))?,
+        Some(path) if path.as_os_str() != "-" => {
+            std::fs::read(path).map_err(|e| Failure::new("io", format!("{}: {e}", path.display())))?
+        }
         _ => {
             let mut buf = Vec::new();
             std::io::stdin()
@@ -18,6 +19,5 @@ pub fn read_text(file: Option<&PathBuf>) -> Result<String, Failure> {
             buf
         }
     };
-    String::from_utf8(bytes)
-        .map_err(|_| Failure::new("invalid-utf8", "the input is not valid UTF-8"))
+    String::from_utf8(bytes).map_err(|_| Failure::new("invalid-utf8", "the input is not valid UTF-8"))
 }
