@@ -9,6 +9,7 @@ use serde::Serialize;
 use wechat_async::wechat_core::api::RawCall;
 use wechat_async::wechat_core::client::{ClientConfig, Credentials, MpTokenEndpoint};
 use wechat_async::wechat_core::http::Method;
+use wechat_async::wechat_core::token::StorePolicy;
 use wechat_async::wechat_session::{self, AsyncTokenStore, FileStore};
 
 use crate::Failure;
@@ -41,6 +42,11 @@ pub struct Account {
     /// Request timeout in seconds.
     #[arg(long, default_value_t = 10)]
     timeout: u64,
+    /// When the token store fails, carry on with a token kept in this process (with a
+    /// warning) instead of failing. Off by default: a fetch behind the store's back would
+    /// invalidate the token other processes share.
+    #[arg(long)]
+    store_fallback: bool,
 }
 
 impl Account {
@@ -76,6 +82,9 @@ impl Account {
         let mut config = ClientConfig::default();
         config.api_base = self.api_base.clone();
         config.timeout = Duration::from_secs(self.timeout.max(1));
+        if self.store_fallback {
+            config.token.store_policy = StorePolicy::FallBack;
+        }
         config
     }
 

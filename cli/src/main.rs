@@ -71,7 +71,32 @@ impl From<wechat_core::Error> for Failure {
     }
 }
 
+/// Prints library warnings (e.g. "token store unavailable") as `warning: ...` on stderr.
+struct StderrLogger;
+
+impl log::Log for StderrLogger {
+    fn enabled(&self, metadata: &log::Metadata<'_>) -> bool {
+        metadata.level() <= log::Level::Warn
+    }
+
+    fn log(&self, record: &log::Record<'_>) {
+        if self.enabled(record.metadata()) {
+            let level = if record.level() == log::Level::Error {
+                "error"
+            } else {
+                "warning"
+            };
+            eprintln!("{level}: {}", record.args());
+        }
+    }
+
+    fn flush(&self) {}
+}
+
+static LOGGER: StderrLogger = StderrLogger;
+
 fn main() -> ExitCode {
+    let _ = log::set_logger(&LOGGER).map(|()| log::set_max_level(log::LevelFilter::Warn));
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Parse(args) => parse::run(args),
