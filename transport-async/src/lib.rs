@@ -26,10 +26,16 @@
 //!
 //! TLS is rustls; with the default `ring` feature the ring provider is installed as the
 //! process default if the application has not installed one.
+//!
+//! With the `server` feature, [`server`] answers WeChat's callbacks (verification, messages,
+//! encrypted replies) on hyper, as a tower service (axum) or from any framework, and
+//! deduplicates WeChat's retries.
 #![warn(missing_docs)]
 
 mod engine;
 mod error;
+#[cfg(feature = "server")]
+pub mod server;
 
 use std::sync::Arc;
 use std::time::Duration;

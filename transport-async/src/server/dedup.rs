@@ -1,0 +1,132 @@
+//! Deduplication of WeChat's retries through an [`AsyncTokenStore`].
+//!
+//! Key `{prefix}:callback:{mp|work}:{Message::dedup_key}`; values:
+//!
+//! | value | meaning |
+//! |---|---|
+//! | `pending` | the first arrival's handler is still running |
+//! | `none` | handled, no reply |
+//! | `reply:<xml>` | handled, this plaintext reply XML |
+//!
+//! Store calls are bounded by [`STORE_TIMEOUT`]; a failure or a timeout is logged and never
+//! turns into a 5xx.
+
+use core::fmt;
+use std::sync::Arc;
+use std::time::Duration;
+
+use wechat_core::message::{Kind, Message};
+use wechat_session::AsyncTokenStore;
+
+/// The longest a single store call may take before it counts as failed (WeChat gives up on
+/// the whole request after 5 s).
+const STORE_TIMEOUT: Duration = Duration::from_secs(3);
+
+const PENDING: &str = "pending";
+const NO_REPLY: &str = "none";
+const REPLY: &str = "reply:";
+
+/// What the first store call says about a message.
+pub(super) enum Claim {
+    /// This is the first arrival: run the handler.
+    First,
+    /// A duplicate of a handled message: its stored reply (`None`: no reply).
+    Answered(Option<String>),
+    /// A duplicate of a message whose handler is still running (or whose mark is unreadable).
+    Pending,
+    /// The store failed: handle the message without deduplication.
+    Unavailable,
+}
+
+pub(super) struct Dedup {
+    store: Arc<dyn AsyncTokenStore>,
+    ttl: Duration,
+    prefix: String,
+    kind: Kind,
+}
+
+impl fmt::Debug for Dedup {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Dedup")
+            .field("ttl", &self.ttl)
+            .field("prefix", &self.prefix)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Dedup {
+    pub(super) fn new(store: Arc<dyn AsyncTokenStore>, ttl: Duration, prefix: String, kind: Kind) -> Self {
+        Self {
+            store,
+            ttl,
+            prefix,
+            kind,
+        }
+    }
+
+    pub(super) fn key(&self, message: &Message) -> String {
+        format!(
+            "{}:callback:{}:{}",
+            self.prefix,
+            self.kind.as_str(),
+            message.dedup_key()
+        )
+    }
+
+    pub(super) async fn claim(&self, key: &str) -> Claim {
+        match tokio::time::timeout(STORE_TIMEOUT, self.store.set_nx(key, PENDING, self.ttl)).await {
+            Ok(Ok(true)) => return Claim::First,
+            Ok(Ok(false)) => {}
+            Ok(Err(e)) => {
+                log::warn!("callback dedup store failed ({e}); handling {key} without deduplication");
+                return Claim::Unavailable;
+            }
+            Err(_) => {
+                log::warn!("callback dedup store timed out; handling {key} without deduplication");
+                return Claim::Unavailable;
+            }
+        }
+        let value = match tokio::time::timeout(STORE_TIMEOUT, self.store.get(key)).await {
+            Ok(Ok(value)) => value,
+            Ok(Err(e)) => {
+                log::warn!("callback dedup store failed reading {key} ({e}); answering the duplicate `success`");
+                return Claim::Pending;
+            }
+            Err(_) => {
+                log::warn!("callback dedup store timed out reading {key}; answering the duplicate `success`");
+                return Claim::Pending;
+            }
+        };
+        match value.as_deref() {
+            Some(NO_REPLY) => {
+                log::debug!("duplicate callback {key}: handled, no reply");
+                Claim::Answered(None)
+            }
+            Some(v) if v.starts_with(REPLY) => {
+                log::debug!("duplicate callback {key}: answering the stored reply");
+                Claim::Answered(Some(String::from(&v[REPLY.len()..])))
+            }
+            Some(PENDING) | None => {
+                log::debug!("duplicate callback {key}: still being handled, answering `success`");
+                Claim::Pending
+            }
+            Some(_) => {
+                log::warn!("callback dedup key {key} holds an unknown value; answering `success`");
+                Claim::Pending
+            }
+        }
+    }
+
+    /// Stores the outcome of the first arrival for its retries.
+    pub(super) async fn finish(&self, key: &str, reply_xml: Option<&str>) {
+        let value = match reply_xml {
+            Some(xml) => format!("{REPLY}{xml}"),
+            None => String::from(NO_REPLY),
+        };
+        match tokio::time::timeout(STORE_TIMEOUT, self.store.set(key, &value, Some(self.ttl))).await {
+            Ok(Ok(())) => {}
+            Ok(Err(e)) => log::warn!("callback dedup store failed storing {key} ({e}); retries will get `success`"),
+            Err(_) => log::warn!("callback dedup store timed out storing {key}; retries will get `success`"),
+        }
+    }
+}

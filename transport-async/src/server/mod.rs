@@ -1,0 +1,489 @@
+//! The callback (webhook) server: WeChat pushes messages and events to your URL, you answer
+//! with a passive reply. Feature `server`.
+//!
+//! ```text
+//!  WeChat ──HTTP──► CallbackServer ──► CallbackHandler (wechat-core, pure)   verify, decrypt, parse
+//!                     │  body limit,        │
+//!                     │  read timeouts      ▼
+//!                     │                  dedup (AsyncTokenStore) ──► your async fn(Message) -> Option<Reply>
+//!                     ◄──────────────── render, encrypt ◄───────────────────┘
+//! ```
+//!
+//! [`CallbackServer`] wraps the sans-IO [`CallbackHandler`] with what a real endpoint needs:
+//!
+//! - **Hostile clients.** Bodies over the limit get 413 before more is read (a declared
+//!   `Content-Length` is checked first); a client that dribbles its headers is cut off by the
+//!   header read timeout, one that stalls mid-body gets 408 after the body read timeout; forged
+//!   or stale requests get 403, malformed ones 400 (see [`CallbackResponse::rejected`]), other
+//!   methods 405. Client garbage never causes a 5xx, and one connection never holds up another.
+//! - **WeChat's retries.** WeChat resends a callback up to three times when no answer comes
+//!   within 5 s. With deduplication on (the default) your handler runs once per message: a retry
+//!   that arrives after the reply is ready gets the same reply (encrypted afresh with the retry's
+//!   own timestamp and nonce), one that arrives while the handler still runs gets `success` (no
+//!   reply, no further retries). The marks live in an [`AsyncTokenStore`]: the default
+//!   [`MemoryStore`] covers one process; give several instances behind a load balancer one
+//!   shared store (Redis) with [`Builder::dedup_store`]. A failing store is logged and the
+//!   message handled without deduplication, never answered with a 5xx.
+//! - **Your handler.** It runs on its own tokio task, so it finishes (and its reply is stored
+//!   for the retries) even when WeChat gives up waiting and closes the connection. A panic in
+//!   it is caught and logged, and the request is answered `200 success` (with `panic = "abort"`
+//!   builds nothing can be caught).
+//!
+//! Three ways to mount it:
+//!
+//! 1. its own accept loop: [`CallbackServer::serve`] / [`CallbackServer::serve_with_shutdown`]
+//!    on a [`TcpListener`](tokio::net::TcpListener) (hyper, HTTP/1.1, keep-alive);
+//! 2. a tower service: `CallbackServer` implements `tower_service::Service<http::Request<B>>`,
+//!    so `axum::Router::route_service("/wechat", server)` mounts it (body limit and timeouts
+//!    included), as does anything else that takes tower services;
+//! 3. plain values for any framework: [`CallbackServer::handle`]`(method, query, body)` returns
+//!    an [`http::Response`]`<String>`. The framework reads the body, so its limits and
+//!    timeouts apply (the handler still answers 413 above the configured limit).
+//!    `examples/axum_echo.rs` shows the axum handler form:
+//!
+//! ```no_run
+//! # use wechat_async::server::CallbackServer;
+//! use axum::{body::Bytes, extract::{RawQuery, State}, http::Method};
+//!
+//! async fn wechat(
+//!     State(server): State<CallbackServer>,
+//!     method: Method,
+//!     RawQuery(query): RawQuery,
+//!     body: Bytes,
+//! ) -> http::Response<String> {
+//!     server.handle(method.as_str(), query.as_deref().unwrap_or(""), &body).await
+//! }
+//! ```
+//!
+//! # Example: an echo bot
+//!
+//! ```no_run
+//! use wechat_async::server::{CallbackConfig, CallbackHandler, CallbackServer, Message, Mode, Reply};
+//! use wechat_async::wechat_core::message::Body;
+//!
+//! #[tokio::main]
+//! async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//!     let key = "kWxPEV2UEDyxWpmPdKC3F4dgPDmOvfKX1HGnEUDS1aR"; // the console's EncodingAESKey
+//!     let config = CallbackConfig::mp_encrypted(Mode::Safe, "callback-token", key, "wx_app_id")?;
+//!     let server = CallbackServer::new(CallbackHandler::new(config)?, |msg: Message| async move {
+//!         match &msg.body {
+//!             Body::Text(text) => Some(Reply::text(&msg, text.content.clone().unwrap_or_default())),
+//!             _ => None, // answered `success`: no reply
+//!         }
+//!     });
+//!     let listener = tokio::net::TcpListener::bind("0.0.0.0:8080").await?;
+//!     server.serve(listener).await?;
+//!     Ok(())
+//! }
+//! ```
+//!
+//! Everything needs a tokio runtime (the handler is spawned on it). Nothing here logs or
+//! answers with the callback token or the EncodingAESKey.
+
+mod dedup;
+mod serve;
+
+use core::fmt;
+use core::future::Future;
+use core::pin::Pin;
+use core::task::{Context, Poll};
+use std::any::Any;
+use std::convert::Infallible;
+use std::panic::AssertUnwindSafe;
+use std::sync::Arc;
+use std::time::Duration;
+
+use http::header::{ALLOW, CONNECTION, CONTENT_LENGTH, CONTENT_TYPE, HeaderValue};
+use http::{Method, StatusCode};
+use http_body_util::{BodyExt, LengthLimitError, Limited};
+use wechat_core::callback::{Inbound, ReplyContext};
+use wechat_core::error::CallbackError;
+use wechat_session::{AsyncTokenStore, BoxFuture, MemoryStore};
+
+pub use wechat_core::callback::{CallbackConfig, CallbackHandler, CallbackResponse, Mode};
+pub use wechat_core::message::{Kind, Message};
+pub use wechat_core::reply::Reply;
+
+use crate::engine;
+use dedup::{Claim, Dedup};
+
+/// The default for [`Builder::header_read_timeout`] and [`Builder::body_read_timeout`].
+pub const DEFAULT_READ_TIMEOUT: Duration = Duration::from_secs(10);
+/// The default for [`Builder::dedup_ttl`]: as long as the handler's default timestamp
+/// window, so a replayed request inside the window is answered from the store too.
+pub const DEFAULT_DEDUP_TTL: Duration = Duration::from_secs(300);
+/// The default for [`Builder::key_prefix`].
+pub const DEFAULT_KEY_PREFIX: &str = "wechat";
+
+type OnMessage = dyn Fn(Message) -> BoxFuture<'static, Option<Reply>> + Send + Sync;
+
+/// Configures a [`CallbackServer`]: limits, timeouts and deduplication.
+#[must_use]
+pub struct Builder {
+    handler: CallbackHandler,
+    on_message: Arc<OnMessage>,
+    body_limit: usize,
+    header_read_timeout: Duration,
+    body_read_timeout: Duration,
+    shutdown_timeout: Duration,
+    dedup: bool,
+    dedup_ttl: Duration,
+    store: Option<Arc<dyn AsyncTokenStore>>,
+    prefix: String,
+}
+
+impl Builder {
+    /// The largest request body read (default: the handler's `max_body`, 1 MiB). Larger
+    /// bodies get 413 without being read to the end. The handler's own `max_body` still
+    /// applies, so raise both to accept more.
+    pub fn body_limit(mut self, bytes: usize) -> Self {
+        self.body_limit = bytes;
+        self
+    }
+
+    /// How long a client may take to send a request's headers (default 10 s); slower
+    /// connections are closed. Also bounds how long an idle keep-alive connection stays open.
+    /// Applies to [`CallbackServer::serve`] only (other servers have their own).
+    pub fn header_read_timeout(mut self, timeout: Duration) -> Self {
+        self.header_read_timeout = timeout;
+        self
+    }
+
+    /// How long a client may take to send a request's body once its headers are in (default
+    /// 10 s); slower requests get 408 and their connection is closed.
+    pub fn body_read_timeout(mut self, timeout: Duration) -> Self {
+        self.body_read_timeout = timeout;
+        self
+    }
+
+    /// How long [`CallbackServer::serve_with_shutdown`] waits for open requests to finish
+    /// after the signal before dropping them (default 10 s).
+    pub fn shutdown_timeout(mut self, timeout: Duration) -> Self {
+        self.shutdown_timeout = timeout;
+        self
+    }
+
+    /// Turns deduplication of WeChat's retries on (the default) or off.
+    pub fn dedup(mut self, on: bool) -> Self {
+        self.dedup = on;
+        self
+    }
+
+    /// How long a message's mark (and its stored reply) is kept (default 300 s). WeChat's
+    /// retries come within about 15 s.
+    pub fn dedup_ttl(mut self, ttl: Duration) -> Self {
+        self.dedup_ttl = ttl;
+        self
+    }
+
+    /// The store holding the marks and replies (default: a new [`MemoryStore`], this server
+    /// only). Share one store (Redis, memcached) between instances behind a load balancer.
+    /// Stored values are the plaintext reply XML, never a secret.
+    pub fn dedup_store(mut self, store: Arc<dyn AsyncTokenStore>) -> Self {
+        self.store = Some(store);
+        self
+    }
+
+    /// The store key prefix (default `wechat`): keys are
+    /// `{prefix}:callback:{mp|work}:{Message::dedup_key}`.
+    pub fn key_prefix(mut self, prefix: impl Into<String>) -> Self {
+        self.prefix = prefix.into();
+        self
+    }
+
+    /// Builds the server.
+    pub fn build(self) -> CallbackServer {
+        let dedup = self.dedup.then(|| {
+            let store = self.store.unwrap_or_else(|| Arc::new(MemoryStore::new()));
+            Dedup::new(store, self.dedup_ttl, self.prefix, self.handler.config().kind)
+        });
+        CallbackServer {
+            inner: Arc::new(Inner {
+                handler: self.handler,
+                on_message: self.on_message,
+                body_limit: self.body_limit,
+                header_read_timeout: self.header_read_timeout,
+                body_read_timeout: self.body_read_timeout,
+                shutdown_timeout: self.shutdown_timeout,
+                dedup,
+            }),
+        }
+    }
+}
+
+impl fmt::Debug for Builder {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Builder")
+            .field("handler", &self.handler)
+            .field("body_limit", &self.body_limit)
+            .field("header_read_timeout", &self.header_read_timeout)
+            .field("body_read_timeout", &self.body_read_timeout)
+            .field("dedup", &self.dedup)
+            .field("dedup_ttl", &self.dedup_ttl)
+            .field("prefix", &self.prefix)
+            .finish_non_exhaustive()
+    }
+}
+
+struct Inner {
+    handler: CallbackHandler,
+    on_message: Arc<OnMessage>,
+    body_limit: usize,
+    header_read_timeout: Duration,
+    body_read_timeout: Duration,
+    shutdown_timeout: Duration,
+    dedup: Option<Dedup>,
+}
+
+/// A callback endpoint: the [`CallbackHandler`] (verification, decryption, parsing), your
+/// message handler, deduplication of retries, and the HTTP around them. Cheap to clone.
+#[derive(Clone)]
+pub struct CallbackServer {
+    inner: Arc<Inner>,
+}
+
+impl fmt::Debug for CallbackServer {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let i = &self.inner;
+        f.debug_struct("CallbackServer")
+            .field("handler", &i.handler)
+            .field("body_limit", &i.body_limit)
+            .field("header_read_timeout", &i.header_read_timeout)
+            .field("body_read_timeout", &i.body_read_timeout)
+            .field("dedup", &i.dedup)
+            .finish_non_exhaustive()
+    }
+}
+
+impl CallbackServer {
+    /// A server with the defaults: 1 MiB bodies, 10 s read timeouts, in-memory
+    /// deduplication for 300 s. `on_message` answers each message with a reply, or `None`
+    /// for no reply.
+    pub fn new<F, Fut>(handler: CallbackHandler, on_message: F) -> Self
+    where
+        F: Fn(Message) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = Option<Reply>> + Send + 'static,
+    {
+        Self::builder(handler, on_message).build()
+    }
+
+    /// A [`Builder`] for limits, timeouts and the deduplication store.
+    pub fn builder<F, Fut>(handler: CallbackHandler, on_message: F) -> Builder
+    where
+        F: Fn(Message) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = Option<Reply>> + Send + 'static,
+    {
+        let body_limit = handler.config().max_body;
+        Builder {
+            handler,
+            on_message: Arc::new(move |m| Box::pin(on_message(m))),
+            body_limit,
+            header_read_timeout: DEFAULT_READ_TIMEOUT,
+            body_read_timeout: DEFAULT_READ_TIMEOUT,
+            shutdown_timeout: Duration::from_secs(10),
+            dedup: true,
+            dedup_ttl: DEFAULT_DEDUP_TTL,
+            store: None,
+            prefix: String::from(DEFAULT_KEY_PREFIX),
+        }
+    }
+
+    /// The callback handler (its configuration: kind, mode, limits).
+    pub fn handler(&self) -> &CallbackHandler {
+        &self.inner.handler
+    }
+
+    /// Answers one request given as plain values, for any web framework: `method` (`GET`,
+    /// `POST`, ...), the raw query string (without `?`) and the whole body. Reads the clock
+    /// and draws the reply's randomness; never fails (rejections are 4xx responses).
+    pub async fn handle(&self, method: &str, query: &str, body: &[u8]) -> http::Response<String> {
+        into_http(self.respond(method, query, body).await)
+    }
+
+    /// Answers one [`http::Request`], reading its body with the configured limit and
+    /// timeout (what the tower service and [`CallbackServer::serve`] do). Bodies are only
+    /// read for `POST`.
+    pub async fn handle_request<B>(&self, request: http::Request<B>) -> http::Response<String>
+    where
+        B: http_body::Body,
+        B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
+    {
+        let (parts, body) = request.into_parts();
+        let query = parts.uri.query().unwrap_or("");
+        if parts.method != Method::POST {
+            return self.handle(parts.method.as_str(), query, b"").await;
+        }
+        let limit = self.inner.body_limit;
+        let declared = parts
+            .headers
+            .get(CONTENT_LENGTH)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.trim().parse::<u64>().ok());
+        if declared.is_some_and(|len| len > limit as u64) {
+            log::debug!("callback body refused: declared length over the {limit}-byte limit");
+            return too_large(limit);
+        }
+        match tokio::time::timeout(self.inner.body_read_timeout, Limited::new(body, limit).collect()).await {
+            Ok(Ok(collected)) => self.handle("POST", query, &collected.to_bytes()).await,
+            Ok(Err(e)) if e.downcast_ref::<LengthLimitError>().is_some() => {
+                log::debug!("callback body refused: over the {limit}-byte limit");
+                too_large(limit)
+            }
+            Ok(Err(_)) => {
+                log::debug!("callback body could not be read (client error)");
+                closing(StatusCode::BAD_REQUEST, "invalid-body")
+            }
+            Err(_) => {
+                log::debug!("callback body not received within {:?}", self.inner.body_read_timeout);
+                closing(StatusCode::REQUEST_TIMEOUT, "request-timeout")
+            }
+        }
+    }
+
+    async fn respond(&self, method: &str, query: &str, body: &[u8]) -> CallbackResponse {
+        match self.inner.handler.handle(method, query, body, engine::now()) {
+            Err(e) => {
+                let response = CallbackResponse::rejected(&e);
+                log::debug!("callback rejected: {} {}", response.status, e.kind());
+                response
+            }
+            Ok(Inbound::Verify { echo }) => CallbackResponse {
+                status: 200,
+                content_type: "text/plain; charset=utf-8",
+                body: echo,
+            },
+            Ok(Inbound::Message { message, reply }) => self.dispatch(message, reply).await,
+        }
+    }
+
+    async fn dispatch(&self, message: Message, context: ReplyContext) -> CallbackResponse {
+        let random = engine::random16();
+        let Some(dedup) = &self.inner.dedup else {
+            let xml = self.run(message, None).await;
+            return context.respond(xml.as_deref(), &random);
+        };
+        let key = dedup.key(&message);
+        match dedup.claim(&key).await {
+            Claim::First => {
+                let xml = self.run(message, Some(key)).await;
+                context.respond(xml.as_deref(), &random)
+            }
+            Claim::Answered(xml) => context.respond(xml.as_deref(), &random),
+            Claim::Pending => CallbackResponse::success(),
+            Claim::Unavailable => {
+                let xml = self.run(message, None).await;
+                context.respond(xml.as_deref(), &random)
+            }
+        }
+    }
+
+    /// Runs the user handler on its own task (so it completes, and its reply is stored, even
+    /// if the request is dropped), catching panics; returns the rendered reply XML.
+    async fn run(&self, message: Message, dedup_key: Option<String>) -> Option<String> {
+        let inner = Arc::clone(&self.inner);
+        let task = tokio::spawn(async move {
+            let on_message = Arc::clone(&inner.on_message);
+            let outcome = CatchUnwind(Box::pin(async move { on_message(message).await })).await;
+            let xml = match outcome {
+                Ok(Some(reply)) if !reply.is_empty() => Some(reply.render(engine::now())),
+                Ok(_) => None,
+                Err(panic) => {
+                    log::error!(
+                        "the callback message handler panicked ({}); answered `success`",
+                        panic_message(&*panic)
+                    );
+                    None
+                }
+            };
+            if let (Some(dedup), Some(key)) = (&inner.dedup, dedup_key) {
+                dedup.finish(&key, xml.as_deref()).await;
+            }
+            xml
+        });
+        match task.await {
+            Ok(xml) => xml,
+            Err(e) => {
+                log::error!("the callback handler task failed: {e}");
+                None
+            }
+        }
+    }
+}
+
+/// Catches a panic raised while polling the inner future.
+struct CatchUnwind<F>(Pin<Box<F>>);
+
+impl<F: Future> Future for CatchUnwind<F> {
+    type Output = Result<F::Output, Box<dyn Any + Send>>;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let inner = self.0.as_mut();
+        match std::panic::catch_unwind(AssertUnwindSafe(|| inner.poll(cx))) {
+            Ok(Poll::Pending) => Poll::Pending,
+            Ok(Poll::Ready(v)) => Poll::Ready(Ok(v)),
+            Err(panic) => Poll::Ready(Err(panic)),
+        }
+    }
+}
+
+fn panic_message(panic: &(dyn Any + Send)) -> &str {
+    if let Some(s) = panic.downcast_ref::<&str>() {
+        s
+    } else if let Some(s) = panic.downcast_ref::<String>() {
+        s
+    } else {
+        "non-string panic payload"
+    }
+}
+
+fn into_http(r: CallbackResponse) -> http::Response<String> {
+    let status = StatusCode::from_u16(r.status).unwrap_or(StatusCode::BAD_REQUEST);
+    let mut response = http::Response::new(r.body);
+    *response.status_mut() = status;
+    let headers = response.headers_mut();
+    headers.insert(CONTENT_TYPE, HeaderValue::from_static(r.content_type));
+    if status == StatusCode::METHOD_NOT_ALLOWED {
+        headers.insert(ALLOW, HeaderValue::from_static("GET, HEAD, POST"));
+    }
+    response
+}
+
+/// A rejection after which the connection is closed (the body was not read to its end).
+fn closing(status: StatusCode, kind: &'static str) -> http::Response<String> {
+    let mut response = into_http(CallbackResponse {
+        status: status.as_u16(),
+        content_type: "text/plain; charset=utf-8",
+        body: String::from(kind),
+    });
+    response
+        .headers_mut()
+        .insert(CONNECTION, HeaderValue::from_static("close"));
+    response
+}
+
+fn too_large(limit: usize) -> http::Response<String> {
+    let error = wechat_core::Error::from(CallbackError::TooLarge { limit });
+    closing(StatusCode::PAYLOAD_TOO_LARGE, error.kind())
+}
+
+/// The tower service: mount it with `axum::Router::route_service`, or wrap it for hyper
+/// with `hyper_util::service::TowerToHyperService`. Always ready; never errs.
+impl<B> tower_service::Service<http::Request<B>> for CallbackServer
+where
+    B: http_body::Body + Send + 'static,
+    B::Data: Send,
+    B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
+{
+    type Response = http::Response<String>;
+    type Error = Infallible;
+    type Future = BoxFuture<'static, Result<http::Response<String>, Infallible>>;
+
+    fn poll_ready(&mut self, _cx: &mut Context<'_>) -> Poll<Result<(), Infallible>> {
+        Poll::Ready(Ok(()))
+    }
+
+    fn call(&mut self, request: http::Request<B>) -> Self::Future {
+        let server = self.clone();
+        Box::pin(async move { Ok(server.handle_request(request).await) })
+    }
+}

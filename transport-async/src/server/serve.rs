@@ -1,0 +1,157 @@
+//! The hyper HTTP/1.1 accept loop: one task per connection, header read timeout, keep-alive,
+//! graceful shutdown.
+
+use core::future::{Future, poll_fn};
+use core::pin::pin;
+use core::task::Poll;
+use std::convert::Infallible;
+use std::io;
+use std::time::Duration;
+
+use hyper::server::conn::http1;
+use hyper::service::service_fn;
+use hyper_util::rt::{TokioIo, TokioTimer};
+use tokio::net::{TcpListener, TcpStream};
+use tokio::sync::watch;
+use tokio::task::JoinSet;
+
+use super::CallbackServer;
+
+/// The read buffer bound per connection (headers must fit; bodies stream through it).
+const MAX_BUF: usize = 64 * 1024;
+/// Longer header timeouts are cut to this (about a year, i.e. none).
+const MAX_TIMEOUT: Duration = Duration::from_secs(365 * 24 * 3600);
+
+impl CallbackServer {
+    /// Serves callbacks on `listener` until the task is dropped: HTTP/1.1 with keep-alive,
+    /// one task per connection, the configured header and body read timeouts. Every path
+    /// answers (mount the listener's address, any path, as the callback URL).
+    ///
+    /// Failed accepts (a client that reset, too many open files) are logged and retried; a
+    /// broken connection only ends its own task.
+    ///
+    /// # Errors
+    /// Only if `listener` is unusable from the start (its local address cannot be read).
+    pub async fn serve(self, listener: TcpListener) -> io::Result<()> {
+        self.serve_with_shutdown(listener, core::future::pending()).await
+    }
+
+    /// As [`CallbackServer::serve`], until `signal` completes: then the listener is closed,
+    /// idle connections are closed, and requests in progress get up to the shutdown timeout
+    /// ([`Builder::shutdown_timeout`](super::Builder::shutdown_timeout), default 10 s) to
+    /// finish before their connections are dropped. Handlers already running still complete
+    /// in the background.
+    ///
+    /// ```no_run
+    /// # async fn demo(
+    /// #     server: wechat_async::server::CallbackServer,
+    /// #     stop: tokio::sync::oneshot::Receiver<()>,
+    /// # ) -> std::io::Result<()> {
+    /// let listener = tokio::net::TcpListener::bind("127.0.0.1:8080").await?;
+    /// // or `async { tokio::signal::ctrl_c().await.ok(); }` (tokio's `signal` feature)
+    /// let signal = async {
+    ///     let _ = stop.await;
+    /// };
+    /// server.serve_with_shutdown(listener, signal).await
+    /// # }
+    /// ```
+    ///
+    /// # Errors
+    /// As [`CallbackServer::serve`].
+    pub async fn serve_with_shutdown(self, listener: TcpListener, signal: impl Future<Output = ()>) -> io::Result<()> {
+        let addr = listener.local_addr()?;
+        log::info!("wechat callback server listening on {addr}");
+        let mut http = http1::Builder::new();
+        http.timer(TokioTimer::new())
+            // hyper adds the timeout to `Instant::now()`: keep "forever" from overflowing.
+            .header_read_timeout(self.inner.header_read_timeout.min(MAX_TIMEOUT))
+            .keep_alive(true)
+            .max_buf_size(MAX_BUF);
+        let (stop_tx, stop_rx) = watch::channel(false);
+        let mut connections = JoinSet::new();
+        let mut signal = pin!(signal);
+        loop {
+            let accepted = poll_fn(|cx| {
+                if signal.as_mut().poll(cx).is_ready() {
+                    return Poll::Ready(None);
+                }
+                // Reap finished connection tasks so the set does not grow.
+                while let Poll::Ready(Some(_)) = connections.poll_join_next(cx) {}
+                listener.poll_accept(cx).map(Some)
+            })
+            .await;
+            match accepted {
+                None => break,
+                Some(Ok((stream, peer))) => {
+                    log::trace!("callback connection from {peer}");
+                    connections.spawn(connection(http.clone(), stream, self.clone(), stop_rx.clone()));
+                }
+                Some(Err(e)) => {
+                    log::warn!("accepting a callback connection failed: {e}");
+                    if !is_connection_error(&e) {
+                        // Out of file descriptors or memory: back off instead of spinning.
+                        tokio::time::sleep(Duration::from_millis(100)).await;
+                    }
+                }
+            }
+        }
+        drop(listener);
+        log::info!("wechat callback server on {addr} shutting down");
+        let _ = stop_tx.send(true);
+        let drained = tokio::time::timeout(self.inner.shutdown_timeout, async {
+            while connections.join_next().await.is_some() {}
+        })
+        .await;
+        if drained.is_err() {
+            log::warn!(
+                "{} callback connection(s) still open after {:?}; dropping them",
+                connections.len(),
+                self.inner.shutdown_timeout
+            );
+            connections.shutdown().await;
+        }
+        Ok(())
+    }
+}
+
+fn is_connection_error(e: &io::Error) -> bool {
+    matches!(
+        e.kind(),
+        io::ErrorKind::ConnectionRefused
+            | io::ErrorKind::ConnectionAborted
+            | io::ErrorKind::ConnectionReset
+            | io::ErrorKind::Interrupted
+            | io::ErrorKind::WouldBlock
+    )
+}
+
+async fn connection(http: http1::Builder, stream: TcpStream, server: CallbackServer, mut stop: watch::Receiver<bool>) {
+    let _ = stream.set_nodelay(true);
+    let service = service_fn(move |request| {
+        let server = server.clone();
+        async move { Ok::<_, Infallible>(server.handle_request(request).await) }
+    });
+    let mut conn = pin!(http.serve_connection(TokioIo::new(stream), service));
+    let mut stopped = pin!(async move {
+        // Resolves on shutdown, or when the server is gone.
+        let _ = stop.wait_for(|stop| *stop).await;
+    });
+    let finished = poll_fn(|cx| {
+        if let Poll::Ready(result) = conn.as_mut().poll(cx) {
+            return Poll::Ready(Some(result));
+        }
+        stopped.as_mut().poll(cx).map(|()| None)
+    })
+    .await;
+    let result = match finished {
+        Some(result) => result,
+        None => {
+            conn.as_mut().graceful_shutdown();
+            conn.await
+        }
+    };
+    if let Err(e) = result {
+        // Header timeouts, malformed requests, resets: the client's problem.
+        log::debug!("callback connection ended: {e}");
+    }
+}
