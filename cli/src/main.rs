@@ -7,6 +7,8 @@ mod api;
 mod crypto;
 mod input;
 mod parse;
+mod serve;
+mod simulate;
 
 use std::process::ExitCode;
 
@@ -31,6 +33,10 @@ enum Command {
     Token(api::TokenArgs),
     /// Call any API: `wechat api GET /cgi-bin/menu/get`; prints the response body.
     Api(api::ApiArgs),
+    /// Run a callback server: `wechat serve --echo` runs the echo bot.
+    Serve(serve::Args),
+    /// Play WeChat: push a signed (and encrypted) callback to a URL, check and print the reply.
+    Simulate(simulate::Args),
 }
 
 /// A failure to report: `error: <kind>: <detail>` on one line, exit 1 (2 for usage errors).
@@ -57,6 +63,11 @@ impl Failure {
             detail: detail.into(),
             code: 2,
         }
+    }
+
+    /// The error kind.
+    pub fn kind(&self) -> &str {
+        &self.kind
     }
 
     /// An error that should not happen (exit 1).
@@ -103,6 +114,8 @@ fn main() -> ExitCode {
         Command::Crypto(cmd) => crypto::run(cmd),
         Command::Token(args) => api::token(args),
         Command::Api(args) => api::api(args),
+        Command::Serve(args) => serve::run(args),
+        Command::Simulate(args) => simulate::run(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

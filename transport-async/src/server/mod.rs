@@ -130,9 +130,17 @@ pub struct Builder {
     dedup_ttl: Duration,
     store: Option<Arc<dyn AsyncTokenStore>>,
     prefix: String,
+    path: Option<String>,
 }
 
 impl Builder {
+    /// Answer only requests to this path (e.g. `/wechat`); others get 404. Default: every
+    /// path (mount the server where you like).
+    pub fn path(mut self, path: impl Into<String>) -> Self {
+        self.path = Some(path.into());
+        self
+    }
+
     /// The largest request body read (default: the handler's `max_body`, 1 MiB). Larger
     /// bodies get 413 without being read to the end. The handler's own `max_body` still
     /// applies, so raise both to accept more.
@@ -206,6 +214,7 @@ impl Builder {
                 body_read_timeout: self.body_read_timeout,
                 shutdown_timeout: self.shutdown_timeout,
                 dedup,
+                path: self.path,
             }),
         }
     }
@@ -233,6 +242,7 @@ struct Inner {
     body_read_timeout: Duration,
     shutdown_timeout: Duration,
     dedup: Option<Dedup>,
+    path: Option<String>,
 }
 
 /// A callback endpoint: the [`CallbackHandler`] (verification, decryption, parsing), your
@@ -285,6 +295,7 @@ impl CallbackServer {
             dedup_ttl: DEFAULT_DEDUP_TTL,
             store: None,
             prefix: String::from(DEFAULT_KEY_PREFIX),
+            path: None,
         }
     }
 
@@ -309,6 +320,11 @@ impl CallbackServer {
         B::Error: Into<Box<dyn std::error::Error + Send + Sync>>,
     {
         let (parts, body) = request.into_parts();
+        if self.inner.path.as_deref().is_some_and(|p| p != parts.uri.path()) {
+            let mut resp = http::Response::new(String::from("not found"));
+            *resp.status_mut() = http::StatusCode::NOT_FOUND;
+            return resp;
+        }
         let query = parts.uri.query().unwrap_or("");
         if parts.method != Method::POST {
             return self.handle(parts.method.as_str(), query, b"").await;
