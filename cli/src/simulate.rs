@@ -57,6 +57,11 @@ pub struct Endpoint {
     /// Messages in flight at once with --requests.
     #[arg(long, default_value_t = 1, requires = "requests")]
     concurrency: usize,
+    /// Write the --requests signed (and encrypted) requests to FILE instead of sending them,
+    /// one per line as `PATH?QUERY<TAB>BODY`, for a replaying load tool such as wrk
+    /// (`scripts/bench/replay.lua`). Requests stay valid for the server's timestamp window.
+    #[arg(long, value_name = "FILE", requires = "requests")]
+    emit: Option<std::path::PathBuf>,
 }
 
 /// What to push.
@@ -275,8 +280,8 @@ impl Sim {
         Ok(x)
     }
 
-    /// Sends one message; returns the plaintext reply (`None` for "no reply").
-    async fn push(&self, push: &Push) -> Result<Option<String>, Failure> {
+    /// The signed query string and body of one push, as WeChat would send them.
+    fn build(&self, push: &Push) -> Result<(String, String), Failure> {
         let time = now();
         let ts = time.to_string();
         let nonce = random_u64().to_string();
@@ -306,6 +311,12 @@ impl Sim {
                 )
             }
         };
+        Ok((query, body))
+    }
+
+    /// Sends one message; returns the plaintext reply (`None` for "no reply").
+    async fn push(&self, push: &Push) -> Result<Option<String>, Failure> {
+        let (query, body) = self.build(push)?;
         let url = format!(
             "{}{}{}",
             self.url,
@@ -434,6 +445,9 @@ pub fn run(args: Args) -> Result<(), Failure> {
         println!("{echo}");
         return Ok(());
     }
+    if let (Some(path), Some(n)) = (&args.endpoint.emit, args.endpoint.requests) {
+        return emit(&sim, &args.push, n, path);
+    }
     let Some(n) = args.endpoint.requests else {
         match rt.block_on(sim.push(&args.push))? {
             Some(reply) => println!("{reply}"),
@@ -488,4 +502,24 @@ pub fn run(args: Args) -> Result<(), Failure> {
     };
     println!("{}", serde_json::to_string(&out).map_err(Failure::internal)?);
     Ok(())
+}
+
+/// Writes `n` distinct signed requests for a replaying load tool.
+fn emit(sim: &Sim, push: &Push, n: u64, path: &std::path::Path) -> Result<(), Failure> {
+    use std::io::Write;
+    let target = sim.url.split_once("://").map_or(sim.url.as_str(), |(_, rest)| rest);
+    let url_path = target.find('/').map_or("/", |i| &target[i..]);
+    let file = std::fs::File::create(path).map_err(|e| Failure::new("io", format!("{}: {e}", path.display())))?;
+    let mut out = std::io::BufWriter::new(file);
+    for _ in 0..n {
+        let (query, body) = sim.build(push)?;
+        if body.contains(['\t', '\n']) {
+            return Err(Failure::usage(
+                "the message body contains a tab or newline; --emit needs one line per request",
+            ));
+        }
+        let sep = if url_path.contains('?') { '&' } else { '?' };
+        writeln!(out, "{url_path}{sep}{query}\t{body}").map_err(|e| Failure::new("io", e.to_string()))?;
+    }
+    out.flush().map_err(|e| Failure::new("io", e.to_string()))
 }

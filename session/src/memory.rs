@@ -29,9 +29,33 @@ impl Entry {
 struct Inner {
     map: HashMap<String, Entry>,
     mutations: u32,
+    /// At most this many entries (see [`MemoryStore::with_capacity`]).
+    capacity: Option<usize>,
 }
 
 impl Inner {
+    /// Inserts `key`, first making room if the store is bounded and full: expired entries go
+    /// first, then the eighth of the entries closest to expiry (never-expiring ones last).
+    fn insert(&mut self, key: &str, entry: Entry, now: Instant) {
+        if let Some(capacity) = self.capacity
+            && self.map.len() >= capacity
+            && !self.map.contains_key(key)
+        {
+            self.map.retain(|_, e| e.live(now));
+            if self.map.len() >= capacity {
+                let mut by_expiry: Vec<(Option<Instant>, String)> =
+                    self.map.iter().map(|(k, e)| (e.expires, k.clone())).collect();
+                let evict = (capacity / 8).max(1).min(by_expiry.len());
+                // `None` (never expires) sorts first; flip it to sort last.
+                by_expiry.select_nth_unstable_by_key(evict - 1, |(at, _)| (at.is_none(), *at));
+                for (_, k) in by_expiry.into_iter().take(evict) {
+                    self.map.remove(&k);
+                }
+            }
+        }
+        self.map.insert(key.to_owned(), entry);
+    }
+
     /// The live entry for `key`, dropping it if it has expired.
     fn live(&mut self, key: &str, now: Instant) -> Option<&mut Entry> {
         if self.map.get(key).is_some_and(|e| !e.live(now)) {
@@ -62,10 +86,20 @@ pub struct MemoryStore {
 }
 
 impl MemoryStore {
-    /// An empty store.
+    /// An empty, unbounded store.
     #[must_use]
     pub fn new() -> Self {
         Self::default()
+    }
+
+    /// An empty store that holds at most `capacity` entries: when full, expired entries are
+    /// dropped first, then those closest to expiry. For caches whose entries may be lost
+    /// early without harm, such as callback deduplication marks under heavy traffic; never
+    /// for tokens shared with nothing else (a lost token is only refetched, but a lost lease
+    /// or counter weakens the guarantees).
+    #[must_use]
+    pub fn with_capacity(capacity: usize) -> Self {
+        Self { inner: Mutex::new(Inner { capacity: Some(capacity.max(1)), ..Inner::default() }) }
     }
 
     fn lock(&self) -> MutexGuard<'_, Inner> {
@@ -112,13 +146,7 @@ impl SessionStore for MemoryStore {
         let now = Instant::now();
         let mut inner = self.lock();
         let expires = ttl.and_then(|ttl| deadline(now, ttl));
-        inner.map.insert(
-            key.to_owned(),
-            Entry {
-                value: value.to_owned(),
-                expires,
-            },
-        );
+        inner.insert(key, Entry { value: value.to_owned(), expires }, now);
         inner.mutated(now);
         Ok(())
     }
@@ -139,13 +167,7 @@ impl TokenStore for MemoryStore {
         if inner.live(key, now).is_some() {
             return Ok(false);
         }
-        inner.map.insert(
-            key.to_owned(),
-            Entry {
-                value: value.to_owned(),
-                expires: deadline(now, ttl),
-            },
-        );
+        inner.insert(key, Entry { value: value.to_owned(), expires: deadline(now, ttl) }, now);
         inner.mutated(now);
         Ok(true)
     }
@@ -172,13 +194,7 @@ impl TokenStore for MemoryStore {
                 next
             }
             None => {
-                inner.map.insert(
-                    key.to_owned(),
-                    Entry {
-                        value: "1".to_owned(),
-                        expires: deadline(now, ttl),
-                    },
-                );
+                inner.insert(key, Entry { value: "1".to_owned(), expires: deadline(now, ttl) }, now);
                 1
             }
         };
@@ -249,5 +265,24 @@ mod tests {
         let shown = format!("{store:?}");
         assert!(!shown.contains("SECRET-TOKEN-VALUE"), "{shown}");
         assert!(shown.contains("entries: 1"), "{shown}");
+    }
+
+    #[test]
+    fn a_bounded_store_evicts_what_expires_first_and_keeps_its_size() {
+        let memory = MemoryStore::with_capacity(64);
+        let store: &dyn TokenStore = &memory;
+        store.set("keep:forever", "v", None).unwrap();
+        for i in 0..1000u64 {
+            assert!(store.set_nx(&format!("dedup:{i}"), "pending", Duration::from_secs(60 + i)).unwrap());
+            assert!(memory.lock().map.len() <= 64, "bounded at {i}");
+        }
+        // The newest marks survive, the oldest went first, the entry without a TTL stayed.
+        assert_eq!(store.get("dedup:999").unwrap().as_deref(), Some("pending"));
+        assert_eq!(store.get("dedup:0").unwrap(), None);
+        assert_eq!(store.get("keep:forever").unwrap().as_deref(), Some("v"));
+        // Replacing an existing key never evicts.
+        let before = memory.lock().map.len();
+        store.set("dedup:999", "reply", Some(Duration::from_secs(60))).unwrap();
+        assert_eq!(memory.lock().map.len(), before);
     }
 }

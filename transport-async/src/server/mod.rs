@@ -112,6 +112,11 @@ pub const DEFAULT_READ_TIMEOUT: Duration = Duration::from_secs(10);
 /// The default for [`Builder::dedup_ttl`]: as long as the handler's default timestamp
 /// window, so a replayed request inside the window is answered from the store too.
 pub const DEFAULT_DEDUP_TTL: Duration = Duration::from_secs(300);
+/// How many messages the default in-memory deduplication store remembers. WeChat retries
+/// within about 15 s, so at any realistic rate this covers the retry window many times over,
+/// while memory stays bounded under a flood (the oldest marks go first). Give the builder a
+/// shared store ([`Builder::dedup_store`]) for several instances.
+pub const DEFAULT_DEDUP_CAPACITY: usize = 16_384;
 /// The default for [`Builder::key_prefix`].
 pub const DEFAULT_KEY_PREFIX: &str = "wechat";
 
@@ -202,7 +207,7 @@ impl Builder {
     /// Builds the server.
     pub fn build(self) -> CallbackServer {
         let dedup = self.dedup.then(|| {
-            let store = self.store.unwrap_or_else(|| Arc::new(MemoryStore::new()));
+            let store = self.store.unwrap_or_else(|| Arc::new(MemoryStore::with_capacity(DEFAULT_DEDUP_CAPACITY)));
             Dedup::new(store, self.dedup_ttl, self.prefix, self.handler.config().kind)
         });
         CallbackServer {
