@@ -307,13 +307,23 @@ fn the_quota_guard_refuses_past_the_daily_budget() {
     let mock = MockWeChat::start_background(MockConfig::default());
     let dir = tempdir("quota");
     let path = dir.join("q.json");
-    let now = UnixTime(std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_secs());
+    let now = UnixTime(
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_secs(),
+    );
     // 2000 fetches already counted today (China time) for this account.
     let counter = format!("wechat:mp:{MOCK_MP_APPID}:access_token:fetches:{}", now.beijing_day());
-    FileStore::new(&path).set(&counter, "2000", Some(Duration::from_secs(86_400))).unwrap();
+    FileStore::new(&path)
+        .set(&counter, "2000", Some(Duration::from_secs(86_400)))
+        .unwrap();
     let out = run(&mut wechat(&mock, &format!("file:{}", path.display()), &["token"]));
     assert_eq!(out.status.code(), Some(1));
     let stderr = String::from_utf8(out.stderr).unwrap();
-    assert!(stderr.starts_with("error: token-quota: ") && stderr.contains("2000"), "{stderr}");
+    assert!(
+        stderr.starts_with("error: token-quota: ") && stderr.contains("2000"),
+        "{stderr}"
+    );
     assert_eq!(mock.token_fetches().mp, 0, "the guard refused before calling WeChat");
 }

@@ -106,9 +106,7 @@ impl CallState {
     }
 
     fn backoff(&self, attempt: u32) -> Duration {
-        let factor = 1u32
-            .checked_shl(attempt.saturating_sub(1).min(16))
-            .unwrap_or(u32::MAX);
+        let factor = 1u32.checked_shl(attempt.saturating_sub(1).min(16)).unwrap_or(u32::MAX);
         self.policy
             .backoff_initial
             .saturating_mul(factor)
@@ -130,8 +128,7 @@ impl CallState {
                 }
             }
             ApiErrorKind::Busy
-                if self.idempotency == Idempotency::Idempotent
-                    && self.busy < self.policy.busy_retries =>
+                if self.idempotency == Idempotency::Idempotent && self.busy < self.policy.busy_retries =>
             {
                 self.busy += 1;
                 Decision::RetryAfter(self.backoff(self.busy))
@@ -142,9 +139,7 @@ impl CallState {
 
     /// Decides after the request failed in transport (no response).
     pub fn on_transport_error(&mut self) -> TransportDecision {
-        if self.idempotency == Idempotency::Idempotent
-            && self.transport < self.policy.transport_retries
-        {
+        if self.idempotency == Idempotency::Idempotent && self.transport < self.policy.transport_retries {
             self.transport += 1;
             TransportDecision::RetryAfter(self.backoff(self.transport))
         } else {
@@ -164,10 +159,7 @@ mod tests {
 
     #[test]
     fn token_errors_replay_once_for_every_call() {
-        for req in [
-            ApiRequest::get("/a"),
-            ApiRequest::post("/cgi-bin/message/custom/send"),
-        ] {
+        for req in [ApiRequest::get("/a"), ApiRequest::post("/cgi-bin/message/custom/send")] {
             let mut s = CallState::new(&req, CallPolicy::default());
             assert_eq!(s.on_result(api(40001)), Decision::ReplayWithFreshToken);
             assert_eq!(
@@ -186,33 +178,18 @@ mod tests {
     #[test]
     fn busy_retries_are_bounded_and_idempotent_only() {
         let mut s = CallState::new(&ApiRequest::get("/a"), CallPolicy::default());
-        assert_eq!(
-            s.on_result(api(-1)),
-            Decision::RetryAfter(Duration::from_millis(200))
-        );
-        assert_eq!(
-            s.on_result(api(-1)),
-            Decision::RetryAfter(Duration::from_millis(400))
-        );
+        assert_eq!(s.on_result(api(-1)), Decision::RetryAfter(Duration::from_millis(200)));
+        assert_eq!(s.on_result(api(-1)), Decision::RetryAfter(Duration::from_millis(400)));
         assert!(matches!(s.on_result(api(-1)), Decision::Done(Err(Error::Api(e))) if e.code == -1));
-        let mut send = CallState::new(
-            &ApiRequest::post("/cgi-bin/message/custom/send"),
-            CallPolicy::default(),
-        );
+        let mut send = CallState::new(&ApiRequest::post("/cgi-bin/message/custom/send"), CallPolicy::default());
         assert!(matches!(send.on_result(api(-1)), Decision::Done(Err(_))));
     }
 
     #[test]
     fn transport_failures_never_replay_sends() {
-        let mut send = CallState::new(
-            &ApiRequest::post("/cgi-bin/message/custom/send"),
-            CallPolicy::default(),
-        );
+        let mut send = CallState::new(&ApiRequest::post("/cgi-bin/message/custom/send"), CallPolicy::default());
         assert_eq!(send.on_transport_error(), TransportDecision::GiveUp);
-        let mut read = CallState::new(
-            &ApiRequest::get("/cgi-bin/user/info"),
-            CallPolicy::default(),
-        );
+        let mut read = CallState::new(&ApiRequest::get("/cgi-bin/user/info"), CallPolicy::default());
         assert_eq!(
             read.on_transport_error(),
             TransportDecision::RetryAfter(Duration::from_millis(200))

@@ -16,8 +16,10 @@
 //! The 16 random bytes are an argument: the core draws no randomness.
 
 use alloc::string::String;
+use alloc::sync::Arc;
 use alloc::vec::Vec;
 use core::fmt;
+use core::ops::Range;
 
 use aes::Aes256;
 use aes::cipher::{Block, BlockModeDecrypt, BlockModeEncrypt, InnerIvInit, KeyInit};
@@ -44,7 +46,8 @@ const LENIENT: GeneralPurpose = GeneralPurpose::new(
 /// The canonical engine used for output.
 const STANDARD: GeneralPurpose = base64::engine::general_purpose::STANDARD;
 
-/// A prepared message cipher: the AES key schedule is expanded once, at construction.
+/// A prepared message cipher: the AES key schedule is expanded once, at construction, and
+/// clones share it (a clone is a reference count, cheap enough to make per request).
 ///
 /// ```
 /// use wechat_core::crypto::MessageCrypto;
@@ -55,18 +58,35 @@ const STANDARD: GeneralPurpose = base64::engine::general_purpose::STANDARD;
 /// ```
 #[derive(Clone)]
 pub struct MessageCrypto {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
     token: CallbackToken,
     cipher: Aes256,
     iv: [u8; 16],
     receive_id: String,
 }
 
+/// A decrypted plaintext and where its parts are.
+struct Opened {
+    buf: Vec<u8>,
+    message: Range<usize>,
+    receive_id: Range<usize>,
+}
+
+/// `bytes` as text, validated with SIMD where the CPU has it (decrypted callbacks are mostly
+/// Chinese text, where `str::from_utf8` is slow).
+pub(crate) fn str_from_utf8(bytes: &[u8]) -> Result<&str, Error> {
+    simdutf8::basic::from_utf8(bytes).map_err(|_| CallbackError::InvalidUtf8.into())
+}
+
 impl fmt::Debug for MessageCrypto {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("MessageCrypto")
-            .field("token", &self.token)
+            .field("token", &self.inner.token)
             .field("key", &"[redacted]")
-            .field("receive_id", &self.receive_id)
+            .field("receive_id", &self.inner.receive_id)
             .finish()
     }
 }
@@ -111,48 +131,95 @@ impl MessageCrypto {
         let mut iv = [0u8; 16];
         iv.copy_from_slice(&key[..16]);
         Self {
-            token,
-            cipher,
-            iv,
-            receive_id,
+            inner: Arc::new(Inner {
+                token,
+                cipher,
+                iv,
+                receive_id,
+            }),
         }
     }
 
     /// The app id, corp id or suite id this cipher encrypts for and accepts.
     pub fn receive_id(&self) -> &str {
-        &self.receive_id
+        &self.inner.receive_id
     }
 
     /// The callback token used for signatures.
     pub fn token(&self) -> &CallbackToken {
-        &self.token
+        &self.inner.token
     }
 
     /// Encrypts `message`, returning the base64 `Encrypt` value. `random` is the 16-byte
     /// prefix; draw it from a CSPRNG (WeChat does not check it, but it hides repeated messages).
     pub fn encrypt(&self, message: &[u8], random: &[u8; 16]) -> String {
-        let buf = self.encrypt_to_vec(message, random);
-        STANDARD.encode(&buf)
+        let mut out = String::with_capacity(self.encrypted_len(message.len()));
+        self.encrypt_into(message, random, &mut out);
+        out
+    }
+
+    /// The length of the base64 `Encrypt` value for a message of `len` bytes.
+    pub(crate) fn encrypted_len(&self, len: usize) -> usize {
+        let unpadded = RANDOM_LEN + 4 + len + self.inner.receive_id.len();
+        let padded = unpadded + PAD_BLOCK - unpadded % PAD_BLOCK;
+        padded.div_ceil(3) * 4
+    }
+
+    /// Appends what [`MessageCrypto::encrypt`] returns to `out`, without a ciphertext buffer:
+    /// the plaintext goes through a small stack buffer, one chunk at a time (AES-CBC carries
+    /// its state across chunks, and whole base64 groups concatenate).
+    pub(crate) fn encrypt_into(&self, message: &[u8], random: &[u8; 16], out: &mut String) {
+        // Whole AES blocks and whole base64 groups; a 1 KiB text reply fits in one, and it is
+        // small enough for embedded stacks.
+        const CHUNK: usize = 48 * 32;
+        let id = self.inner.receive_id.as_bytes();
+        let unpadded = RANDOM_LEN + 4 + message.len() + id.len();
+        let pad = PAD_BLOCK - unpadded % PAD_BLOCK;
+        out.reserve(self.encrypted_len(message.len()));
+        // As in `encrypt_to_vec`: a length beyond 4 GiB saturates.
+        let len = u32::try_from(message.len()).unwrap_or(u32::MAX).to_be_bytes();
+        let padding = [pad as u8; PAD_BLOCK];
+        let mut mode = cbc::Encryptor::<&Aes256>::inner_iv_init(&self.inner.cipher, (&self.inner.iv).into());
+        let mut buf = [0u8; CHUNK];
+        let mut filled = 0;
+        let mut flush = |chunk: &mut [u8]| {
+            let (blocks, rest) = Block::<Aes256>::slice_as_chunks_mut(chunk);
+            debug_assert!(rest.is_empty());
+            mode.encrypt_blocks(blocks);
+            STANDARD.encode_string(&*chunk, out);
+        };
+        for mut part in [&random[..], &len, message, id, &padding[..pad]] {
+            while !part.is_empty() {
+                let n = (CHUNK - filled).min(part.len());
+                buf[filled..filled + n].copy_from_slice(&part[..n]);
+                filled += n;
+                part = &part[n..];
+                if filled == CHUNK {
+                    flush(&mut buf);
+                    filled = 0;
+                }
+            }
+        }
+        // The total is a multiple of 32, so this is whole blocks too.
+        if filled > 0 {
+            flush(&mut buf[..filled]);
+        }
     }
 
     /// Encrypts `message` into raw ciphertext bytes (before base64).
     pub fn encrypt_to_vec(&self, message: &[u8], random: &[u8; 16]) -> Vec<u8> {
-        let id = self.receive_id.as_bytes();
+        let id = self.inner.receive_id.as_bytes();
         let unpadded = RANDOM_LEN + 4 + message.len() + id.len();
         let pad = PAD_BLOCK - unpadded % PAD_BLOCK;
         let mut buf = Vec::with_capacity(unpadded + pad);
         buf.extend_from_slice(random);
         // A message longer than 4 GiB cannot be expressed in the format; callers never get
         // near that (callback bodies are capped far lower), so saturate instead of wrapping.
-        buf.extend_from_slice(
-            &u32::try_from(message.len())
-                .unwrap_or(u32::MAX)
-                .to_be_bytes(),
-        );
+        buf.extend_from_slice(&u32::try_from(message.len()).unwrap_or(u32::MAX).to_be_bytes());
         buf.extend_from_slice(message);
         buf.extend_from_slice(id);
         buf.resize(unpadded + pad, pad as u8);
-        let mut mode = cbc::Encryptor::<&Aes256>::inner_iv_init(&self.cipher, (&self.iv).into());
+        let mut mode = cbc::Encryptor::<&Aes256>::inner_iv_init(&self.inner.cipher, (&self.inner.iv).into());
         let (blocks, rest) = Block::<Aes256>::slice_as_chunks_mut(&mut buf);
         debug_assert!(rest.is_empty());
         mode.encrypt_blocks(blocks);
@@ -166,11 +233,22 @@ impl MessageCrypto {
     /// [`CallbackError::InvalidPadding`], [`CallbackError::InvalidUtf8`] or
     /// [`CallbackError::InvalidReceiveId`].
     pub fn decrypt(&self, encrypt: &str) -> Result<String, Error> {
-        let (message, receive_id) = self.decrypt_any(encrypt)?;
-        if receive_id.as_bytes() != self.receive_id.as_bytes() {
-            return Err(CallbackError::InvalidReceiveId { found: receive_id }.into());
+        self.decrypt_with(encrypt, |message| String::from(message))
+    }
+
+    /// [`MessageCrypto::decrypt`], handing the message to `f` straight from the decryption
+    /// buffer instead of copying it into a `String`.
+    pub(crate) fn decrypt_with<R>(&self, encrypt: &str, f: impl FnOnce(&str) -> R) -> Result<R, Error> {
+        let opened = self.open(encrypt)?;
+        let receive_id = str_from_utf8(&opened.buf[opened.receive_id])?;
+        let message = str_from_utf8(&opened.buf[opened.message])?;
+        if receive_id != self.inner.receive_id {
+            return Err(CallbackError::InvalidReceiveId {
+                found: receive_id.into(),
+            }
+            .into());
         }
-        Ok(message)
+        Ok(f(message))
     }
 
     /// Decrypts without checking the receive id, returning `(message, receive_id)`. For
@@ -179,16 +257,22 @@ impl MessageCrypto {
     /// # Errors
     /// As [`MessageCrypto::decrypt`], minus the receive-id check.
     pub fn decrypt_any(&self, encrypt: &str) -> Result<(String, String), Error> {
+        let opened = self.open(encrypt)?;
+        let receive_id = String::from(str_from_utf8(&opened.buf[opened.receive_id])?);
+        let message = String::from(str_from_utf8(&opened.buf[opened.message])?);
+        Ok((message, receive_id))
+    }
+
+    /// Base64-decodes and decrypts `encrypt`, and checks the padding and the length header:
+    /// the plaintext with where the message and the receive id are in it.
+    fn open(&self, encrypt: &str) -> Result<Opened, Error> {
         let mut buf = LENIENT
             .decode(encrypt.as_bytes())
             .map_err(|_| CallbackError::InvalidBase64)?;
         if buf.is_empty() || buf.len() % 16 != 0 {
-            return Err(CallbackError::InvalidLength(
-                "ciphertext is not a whole number of AES blocks",
-            )
-            .into());
+            return Err(CallbackError::InvalidLength("ciphertext is not a whole number of AES blocks").into());
         }
-        let mut mode = cbc::Decryptor::<&Aes256>::inner_iv_init(&self.cipher, (&self.iv).into());
+        let mut mode = cbc::Decryptor::<&Aes256>::inner_iv_init(&self.inner.cipher, (&self.inner.iv).into());
         let (blocks, _) = Block::<Aes256>::slice_as_chunks_mut(&mut buf);
         mode.decrypt_blocks(blocks);
 
@@ -207,23 +291,19 @@ impl MessageCrypto {
         let msg_start = RANDOM_LEN + 4;
         let available = body_len - msg_start;
         if declared > available {
-            return Err(
-                CallbackError::InvalidLength("declared message length exceeds the data").into(),
-            );
+            return Err(CallbackError::InvalidLength("declared message length exceeds the data").into());
         }
         let msg_end = msg_start + declared;
-        let receive_id = core::str::from_utf8(&buf[msg_end..body_len])
-            .map_err(|_| CallbackError::InvalidUtf8)?
-            .into();
-        buf.truncate(msg_end);
-        buf.drain(..msg_start);
-        let message = String::from_utf8(buf).map_err(|_| CallbackError::InvalidUtf8)?;
-        Ok((message, receive_id))
+        Ok(Opened {
+            buf,
+            message: msg_start..msg_end,
+            receive_id: msg_end..body_len,
+        })
     }
 
     /// `msg_signature` over `encrypt`.
     pub fn sign(&self, timestamp: &str, nonce: &str, encrypt: &str) -> Signature {
-        signature::msg_signature(&self.token, timestamp, nonce, encrypt)
+        signature::msg_signature(&self.inner.token, timestamp, nonce, encrypt)
     }
 
     /// Checks `msg_signature` over `encrypt`, then decrypts it.
@@ -237,8 +317,22 @@ impl MessageCrypto {
         nonce: &str,
         encrypt: &str,
     ) -> Result<String, Error> {
-        signature::check_msg_signature(&self.token, msg_signature, timestamp, nonce, encrypt)?;
-        self.decrypt(encrypt)
+        self.verify_and_decrypt_with(msg_signature, timestamp, nonce, encrypt, |message| {
+            String::from(message)
+        })
+    }
+
+    /// [`MessageCrypto::verify_and_decrypt`], handing the message to `f` without copying it.
+    pub(crate) fn verify_and_decrypt_with<R>(
+        &self,
+        msg_signature: &str,
+        timestamp: &str,
+        nonce: &str,
+        encrypt: &str,
+        f: impl FnOnce(&str) -> R,
+    ) -> Result<R, Error> {
+        signature::check_msg_signature(&self.inner.token, msg_signature, timestamp, nonce, encrypt)?;
+        self.decrypt_with(encrypt, f)
     }
 
     /// WeCom URL verification (and mp safe-mode verification when `echostr` is encrypted):
@@ -275,15 +369,11 @@ mod tests {
         assert_eq!(
             key,
             [
-                0x91, 0x6c, 0x4f, 0x11, 0x5d, 0x94, 0x10, 0x3c, 0xb1, 0x5a, 0x99, 0x8f, 0x74, 0xa0,
-                0xb7, 0x17, 0x87, 0x60, 0x3c, 0x39, 0x8e, 0xbd, 0xf2, 0x97, 0xd4, 0x71, 0xa7, 0x11,
-                0x40, 0xd2, 0xd5, 0xa4
+                0x91, 0x6c, 0x4f, 0x11, 0x5d, 0x94, 0x10, 0x3c, 0xb1, 0x5a, 0x99, 0x8f, 0x74, 0xa0, 0xb7, 0x17, 0x87,
+                0x60, 0x3c, 0x39, 0x8e, 0xbd, 0xf2, 0x97, 0xd4, 0x71, 0xa7, 0x11, 0x40, 0xd2, 0xd5, 0xa4
             ]
         );
-        assert_eq!(
-            decode_aes_key("short"),
-            Err(Error::Config(ConfigError::InvalidKey))
-        );
+        assert_eq!(decode_aes_key("short"), Err(Error::Config(ConfigError::InvalidKey)));
         assert_eq!(
             decode_aes_key(&"!".repeat(43)),
             Err(Error::Config(ConfigError::InvalidKey))
@@ -317,9 +407,7 @@ mod tests {
         let other = MessageCrypto::new("123456", KEY, "wx0000000000000000").unwrap();
         assert_eq!(
             other.decrypt(echostr),
-            Err(Error::Callback(CallbackError::InvalidReceiveId {
-                found: ID.into()
-            }))
+            Err(Error::Callback(CallbackError::InvalidReceiveId { found: ID.into() }))
         );
     }
 
@@ -363,12 +451,12 @@ mod tests {
         // Build a plaintext by hand with inconsistent pad bytes.
         let mut raw = c.encrypt_to_vec(b"hello", &[1; 16]);
         // Decrypt raw back to plaintext, tamper, re-encrypt.
-        let mut dec = cbc::Decryptor::<&Aes256>::inner_iv_init(&c.cipher, (&c.iv).into());
+        let mut dec = cbc::Decryptor::<&Aes256>::inner_iv_init(&c.inner.cipher, (&c.inner.iv).into());
         let (blocks, _) = Block::<Aes256>::slice_as_chunks_mut(&mut raw);
         dec.decrypt_blocks(blocks);
         let plain = raw.clone();
         let reencrypt = |mut p: Vec<u8>| {
-            let mut enc = cbc::Encryptor::<&Aes256>::inner_iv_init(&c.cipher, (&c.iv).into());
+            let mut enc = cbc::Encryptor::<&Aes256>::inner_iv_init(&c.inner.cipher, (&c.inner.iv).into());
             let (blocks, _) = Block::<Aes256>::slice_as_chunks_mut(&mut p);
             enc.encrypt_blocks(blocks);
             STANDARD.encode(&p)
@@ -425,6 +513,19 @@ mod tests {
         ));
         // 16 zero bytes decrypt to garbage: either padding or length must fail.
         assert!(c.decrypt("AAAAAAAAAAAAAAAAAAAAAA==").is_err());
+    }
+
+    #[test]
+    fn streamed_encryption_matches_the_buffered_one() {
+        let c = crypto();
+        // Around the 1536-byte chunk: the plaintext adds 16 + 4 + 18 bytes and padding.
+        for len in [0, 1, 26, 1000, 1498, 1499, 1504, 1536, 3034, 3072, 10_000, 65_536] {
+            let message: Vec<u8> = (0..len).map(|i| (i * 7 % 251) as u8).collect();
+            let expected = STANDARD.encode(c.encrypt_to_vec(&message, &[3; 16]));
+            let encrypted = c.encrypt(&message, &[3; 16]);
+            assert_eq!(encrypted, expected, "{len}");
+            assert_eq!(encrypted.len(), c.encrypted_len(len));
+        }
     }
 
     #[test]

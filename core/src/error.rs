@@ -209,9 +209,7 @@ impl ApiErrorKind {
             40001 | 40014 | 42001 => ApiErrorKind::TokenInvalid,
             -1 => ApiErrorKind::Busy,
             45009 | 45011 | 45033 | 45047 | 45015 | 45035 | 45058 => ApiErrorKind::RateLimited,
-            40013 | 40125 | 40164 | 41001 | 41002 | 41004 | 40056 | 40091 | 60020 => {
-                ApiErrorKind::Credential
-            }
+            40013 | 40125 | 40164 | 41001 | 41002 | 41004 | 40056 | 40091 | 60020 => ApiErrorKind::Credential,
             _ => ApiErrorKind::Other,
         }
     }
@@ -289,9 +287,7 @@ impl fmt::Debug for ResponseError {
                 .field("reason", reason)
                 .field("body", &format_args!("<{} bytes>", body.len()))
                 .finish(),
-            ResponseError::TooLarge { limit } => {
-                f.debug_struct("TooLarge").field("limit", limit).finish()
-            }
+            ResponseError::TooLarge { limit } => f.debug_struct("TooLarge").field("limit", limit).finish(),
         }
     }
 }
@@ -301,9 +297,7 @@ impl fmt::Debug for ResponseError {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum TokenError {
     /// The per-day budget of token fetches for this account is spent.
-    #[error(
-        "token fetch budget exhausted: {used} of {budget} fetches today; refusing to burn WeChat's daily quota"
-    )]
+    #[error("token fetch budget exhausted: {used} of {budget} fetches today; refusing to burn WeChat's daily quota")]
     QuotaExhausted {
         /// Fetches counted today.
         used: u64,

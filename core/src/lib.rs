@@ -66,10 +66,10 @@ extern crate alloc;
 #[cfg(feature = "std")]
 extern crate std;
 
-#[cfg(feature = "std")]
-pub mod callback;
 pub mod api;
 pub mod call;
+#[cfg(feature = "std")]
+pub mod callback;
 pub mod client;
 pub mod crypto;
 pub mod error;

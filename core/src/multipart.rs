@@ -25,13 +25,7 @@ impl core::fmt::Debug for Multipart {
 fn sanitize_param(value: &str) -> String {
     value
         .chars()
-        .map(|c| {
-            if matches!(c, '"' | '\\' | '\r' | '\n') {
-                '_'
-            } else {
-                c
-            }
-        })
+        .map(|c| if matches!(c, '"' | '\\' | '\r' | '\n') { '_' } else { c })
         .collect()
 }
 
@@ -64,8 +58,7 @@ impl Multipart {
         self.body.push(b'"');
         if let Some(filename) = filename {
             self.body.extend_from_slice(b"; filename=\"");
-            self.body
-                .extend_from_slice(sanitize_param(filename).as_bytes());
+            self.body.extend_from_slice(sanitize_param(filename).as_bytes());
             self.body.push(b'"');
         }
         self.body.extend_from_slice(b"\r\n");
@@ -84,8 +77,7 @@ impl Multipart {
     pub fn file(mut self, name: &str, filename: &str, content_type: &str, bytes: &[u8]) -> Self {
         self.start_part(name, Some(filename));
         self.body.extend_from_slice(b"Content-Type: ");
-        self.body
-            .extend_from_slice(sanitize_param(content_type).as_bytes());
+        self.body.extend_from_slice(sanitize_param(content_type).as_bytes());
         self.body.extend_from_slice(b"\r\n\r\n");
         self.body.extend_from_slice(bytes);
         self.body.extend_from_slice(b"\r\n");
@@ -106,11 +98,7 @@ impl Multipart {
 
 /// A content type guessed from a file name's extension (WeChat infers the media type from it).
 pub fn guess_content_type(filename: &str) -> &'static str {
-    let ext = filename
-        .rsplit('.')
-        .next()
-        .unwrap_or("")
-        .to_ascii_lowercase();
+    let ext = filename.rsplit('.').next().unwrap_or("").to_ascii_lowercase();
     match ext.as_str() {
         "jpg" | "jpeg" => "image/jpeg",
         "png" => "image/png",

@@ -98,10 +98,7 @@ mod tests {
         let shown = format!("{s:?}");
         assert_eq!(shown, "AppSecret([redacted])");
         assert!(!shown.contains("hunter2"));
-        assert_eq!(
-            format!("{:?}", AccessToken::new("ACCESS")),
-            "AccessToken([redacted])"
-        );
+        assert_eq!(format!("{:?}", AccessToken::new("ACCESS")), "AccessToken([redacted])");
     }
 
     #[test]

@@ -53,11 +53,20 @@ impl Signature {
         if provided.len() != 40 {
             return false;
         }
+        // Compared as five words: as constant-time as byte by byte, with an eighth of the
+        // `subtle` barriers.
+        let word = |bytes: &[u8], i: usize| {
+            let mut w = [0u8; 8];
+            w.copy_from_slice(&bytes[8 * i..8 * i + 8]);
+            u64::from_le_bytes(w)
+        };
         let mut lower = [0u8; 40];
         for (dst, src) in lower.iter_mut().zip(provided) {
             *dst = src.to_ascii_lowercase();
         }
-        self.0.ct_eq(&lower).into()
+        let ours: [u64; 5] = core::array::from_fn(|i| word(&self.0, i));
+        let theirs: [u64; 5] = core::array::from_fn(|i| word(&lower, i));
+        ours.ct_eq(&theirs).into()
     }
 }
 
@@ -75,20 +84,11 @@ impl fmt::Debug for Signature {
 
 /// The plain callback `signature`: SHA1(sort(token, timestamp, nonce)).
 pub fn signature(token: &CallbackToken, timestamp: &str, nonce: &str) -> Signature {
-    Signature::of_sorted(&mut [
-        token.secret().as_bytes(),
-        timestamp.as_bytes(),
-        nonce.as_bytes(),
-    ])
+    Signature::of_sorted(&mut [token.secret().as_bytes(), timestamp.as_bytes(), nonce.as_bytes()])
 }
 
 /// The encrypted-mode `msg_signature`: SHA1(sort(token, timestamp, nonce, encrypt)).
-pub fn msg_signature(
-    token: &CallbackToken,
-    timestamp: &str,
-    nonce: &str,
-    encrypt: &str,
-) -> Signature {
+pub fn msg_signature(token: &CallbackToken, timestamp: &str, nonce: &str, encrypt: &str) -> Signature {
     Signature::of_sorted(&mut [
         token.secret().as_bytes(),
         timestamp.as_bytes(),
@@ -144,31 +144,10 @@ mod tests {
             signature(&token, "1410685589", "test").as_str(),
             "f21891de399b4e33a1a93c9a7b8a8fffb5a443ff"
         );
-        assert!(
-            check_signature(
-                &token,
-                "f21891de399b4e33a1a93c9a7b8a8fffb5a443ff",
-                "1410685589",
-                "test"
-            )
-            .is_ok()
-        );
-        assert!(
-            check_signature(
-                &token,
-                "F21891DE399B4E33A1A93C9A7B8A8FFFB5A443FF",
-                "1410685589",
-                "test"
-            )
-            .is_ok()
-        );
+        assert!(check_signature(&token, "f21891de399b4e33a1a93c9a7b8a8fffb5a443ff", "1410685589", "test").is_ok());
+        assert!(check_signature(&token, "F21891DE399B4E33A1A93C9A7B8A8FFFB5A443FF", "1410685589", "test").is_ok());
         assert_eq!(
-            check_signature(
-                &token,
-                "f21891de399b4e33a1a93c9a7b8a8fffb5a443fe",
-                "1410685589",
-                "test"
-            ),
+            check_signature(&token, "f21891de399b4e33a1a93c9a7b8a8fffb5a443fe", "1410685589", "test"),
             Err(Error::Callback(CallbackError::InvalidSignature))
         );
         assert!(check_signature(&token, "", "1410685589", "test").is_err());

@@ -64,10 +64,7 @@ mod tests {
     #[test]
     fn beijing_midnight() {
         // 2024-01-01T00:00:00+08:00 == 1704038400
-        assert_eq!(
-            UnixTime(1704038400 - 1).next_beijing_midnight(),
-            UnixTime(1704038400)
-        );
+        assert_eq!(UnixTime(1704038400 - 1).next_beijing_midnight(), UnixTime(1704038400));
         assert_eq!(
             UnixTime(1704038400).next_beijing_midnight(),
             UnixTime(1704038400 + 86400)

@@ -7,8 +7,8 @@ use wechat_core::crypto::MessageCrypto;
 use wechat_core::error::{CallbackError, ConfigError};
 use wechat_core::message::{Kind, Message, parse_message};
 use wechat_core::reply::{
-    Article, Articles, DeviceEvent, DeviceStatus, DeviceText, Hardware, Music, Reply, ReplyBody,
-    Video, create_reply, parse_reply, parse_reply_with_time,
+    Article, Articles, DeviceEvent, DeviceStatus, DeviceText, Hardware, Music, Reply, ReplyBody, Video, create_reply,
+    parse_reply, parse_reply_with_time,
 };
 use wechat_core::time::UnixTime;
 
@@ -52,10 +52,7 @@ fn check(reply: &Reply, expected: &str) {
 #[test]
 fn text() {
     let reply = Reply::text(&mp_text(), "hello 中文 <&>");
-    assert_eq!(
-        (reply.source.as_str(), reply.target.as_str()),
-        ("gh_acct", "oUser")
-    );
+    assert_eq!((reply.source.as_str(), reply.target.as_str()), ("gh_acct", "oUser"));
     assert_eq!(reply.agent, None);
     check(
         &reply,
@@ -90,10 +87,7 @@ fn video() {
         ),
     );
     check(
-        &Reply::video(
-            &mp_text(),
-            Video::new("m").with_title("t").with_description("d"),
-        ),
+        &Reply::video(&mp_text(), Video::new("m").with_title("t").with_description("d")),
         &format!(
             "<xml>\n<MsgType><![CDATA[video]]></MsgType>\n<Video><MediaId><![CDATA[m]]></MediaId><Title><![CDATA[t]]></Title><Description><![CDATA[d]]></Description></Video>\n{MP_TAIL}"
         ),
@@ -253,10 +247,7 @@ fn device_event_and_status() {
     );
     // a message without device fields gives empty ones
     let reply = Reply::device_text(&mp_text(), "");
-    assert_eq!(
-        reply.body,
-        ReplyBody::DeviceText(DeviceText::new("", "", "", ""))
-    );
+    assert_eq!(reply.body, ReplyBody::DeviceText(DeviceText::new("", "", "", "")));
 }
 
 #[test]
@@ -340,8 +331,7 @@ fn cdata_terminator_is_split_and_round_trips() {
     assert_eq!(doc.children.text("Content"), Some("a]]>b]]>"));
     assert_eq!(parse_reply(&xml).unwrap(), reply);
     // in the header and in nested elements too
-    let mut reply =
-        Reply::news(&mp_text(), [Article::new("]]>", "]]>").with_image("]]>")]).unwrap();
+    let mut reply = Reply::news(&mp_text(), [Article::new("]]>", "]]>").with_image("]]>")]).unwrap();
     reply.source = "]]>".into();
     let xml = reply.render(T);
     assert_eq!(parse_reply(&xml).unwrap(), reply);
@@ -370,10 +360,7 @@ fn no_reply_renders_plain_and_is_never_encrypted() {
     .unwrap();
     let random = b"1234567890123456";
     assert_eq!(Reply::empty().render_encrypted(&crypto, T, "n", random), "");
-    assert_eq!(
-        Reply::success().render_encrypted(&crypto, T, "n", random),
-        "success"
-    );
+    assert_eq!(Reply::success().render_encrypted(&crypto, T, "n", random), "success");
     // a real reply is wrapped in the envelope and decrypts to the rendered XML
     let reply = Reply::text(&mp_text(), "hi");
     let envelope = reply.render_encrypted(&crypto, T, "nonce", random);
@@ -400,10 +387,7 @@ fn create_reply_semantics() {
     assert_eq!(r, Reply::text(&work, "hi"));
     assert_eq!(r.agent, Some(7));
     let owned = String::from("x");
-    assert_eq!(
-        create_reply(&owned, &mp).unwrap(),
-        Reply::text(&mp, owned.clone())
-    );
+    assert_eq!(create_reply(&owned, &mp).unwrap(), Reply::text(&mp, owned.clone()));
 
     // a list of articles: news
     let articles = vec![Article::new("t", "u")];
@@ -424,22 +408,12 @@ fn create_reply_semantics() {
         assert_eq!(create_reply((), msg).unwrap(), Reply::empty());
         assert_eq!(create_reply(None::<&str>, msg).unwrap(), Reply::empty());
         assert_eq!(create_reply("", msg).unwrap(), Reply::empty());
-        assert_eq!(
-            create_reply(Vec::<Article>::new(), msg).unwrap(),
-            Reply::empty()
-        );
+        assert_eq!(create_reply(Vec::<Article>::new(), msg).unwrap(), Reply::empty());
         assert_eq!(create_reply(Some("x"), msg).unwrap(), Reply::text(msg, "x"));
     }
 
     // an existing reply: re-targeted (and the agent follows the message)
-    let original = Reply::new(
-        "someone",
-        "else",
-        ReplyBody::Text {
-            content: "x".into(),
-        },
-    )
-    .with_agent(Some(99));
+    let original = Reply::new("someone", "else", ReplyBody::Text { content: "x".into() }).with_agent(Some(99));
     let r = create_reply(original.clone(), &work).unwrap();
     assert_eq!(
         (r.source.as_str(), r.target.as_str(), r.agent),
@@ -471,10 +445,7 @@ fn parse_reply_reads_foreign_layouts() {
                <PicUrl><![CDATA[picurl]]></PicUrl>\n      <Url><![CDATA[url]]></Url>\n    </item>\n  </Articles>\n</xml>";
     let (reply, time) = parse_reply_with_time(xml).unwrap();
     assert_eq!(time, Some(UnixTime(12345678)));
-    assert_eq!(
-        (reply.source.as_str(), reply.target.as_str()),
-        ("fromUser", "toUser")
-    );
+    assert_eq!((reply.source.as_str(), reply.target.as_str()), ("fromUser", "toUser"));
     let expected = Articles::new([Article::new("title1", "url")
         .with_description("description1")
         .with_image("picurl")])
@@ -495,18 +466,10 @@ fn parse_reply_reads_foreign_layouts() {
     assert_eq!(parse_reply("success").unwrap(), Reply::success());
     assert_eq!(parse_reply_with_time("success").unwrap().1, None);
     // wechatpy's registry name for its empty reply
-    assert!(
-        parse_reply("<xml><MsgType>empty</MsgType></xml>")
-            .unwrap()
-            .is_empty()
-    );
+    assert!(parse_reply("<xml><MsgType>empty</MsgType></xml>").unwrap().is_empty());
     // a missing header reads as empty, a missing CreateTime as None
-    let (r, t) =
-        parse_reply_with_time("<xml><MsgType>text</MsgType><Content>x</Content></xml>").unwrap();
-    assert_eq!(
-        (r.source.as_str(), r.target.as_str(), r.agent, t),
-        ("", "", None, None)
-    );
+    let (r, t) = parse_reply_with_time("<xml><MsgType>text</MsgType><Content>x</Content></xml>").unwrap();
+    assert_eq!((r.source.as_str(), r.target.as_str(), r.agent, t), ("", "", None, None));
 }
 
 fn err(xml: &str) -> Error {
@@ -525,19 +488,12 @@ fn invalid_xml(xml: &str, needle: &str) {
 #[test]
 fn parse_reply_errors_are_typed() {
     let missing = |xml: &str, tag: &'static str| {
-        assert_eq!(
-            err(xml),
-            Error::Callback(CallbackError::MissingElement(tag)),
-            "{xml}"
-        );
+        assert_eq!(err(xml), Error::Callback(CallbackError::MissingElement(tag)), "{xml}");
     };
     missing("<xml><Content>x</Content></xml>", "MsgType");
     missing("<xml><MsgType>text</MsgType></xml>", "Content");
     missing("<xml><MsgType>image</MsgType></xml>", "Image");
-    missing(
-        "<xml><MsgType>image</MsgType><Image></Image></xml>",
-        "MediaId",
-    );
+    missing("<xml><MsgType>image</MsgType><Image></Image></xml>", "MediaId");
     missing(
         "<xml><MsgType>video</MsgType><Video><Title>t</Title></Video></xml>",
         "MediaId",
@@ -559,14 +515,8 @@ fn parse_reply_errors_are_typed() {
         "ReplaceName",
     );
 
-    invalid_xml(
-        "<xml><MsgType>file</MsgType></xml>",
-        "unknown reply MsgType \"file\"",
-    );
-    invalid_xml(
-        "<reply><MsgType>text</MsgType></reply>",
-        "root element is <reply>",
-    );
+    invalid_xml("<xml><MsgType>file</MsgType></xml>", "unknown reply MsgType \"file\"");
+    invalid_xml("<reply><MsgType>text</MsgType></reply>", "root element is <reply>");
     invalid_xml("<xml><MsgType>text</MsgType>", "");
     invalid_xml("not xml", "");
     invalid_xml(

@@ -7,8 +7,8 @@ use proptest::option;
 use proptest::prelude::*;
 use wechat_core::message::{Kind, parse_message};
 use wechat_core::reply::{
-    Article, Articles, DeviceEvent, DeviceStatus, DeviceText, Hardware, Music, Reply, ReplyBody,
-    Video, create_reply, parse_reply, parse_reply_with_time,
+    Article, Articles, DeviceEvent, DeviceStatus, DeviceText, Hardware, Music, Reply, ReplyBody, Video, create_reply,
+    parse_reply, parse_reply_with_time,
 };
 use wechat_core::time::UnixTime;
 use wechat_core::xml::{RawValue, push_cdata};
@@ -43,9 +43,7 @@ fn opt_text() -> impl Strategy<Value = Option<String>> {
 
 fn article() -> impl Strategy<Value = Article> {
     (text(), text(), text(), text()).prop_map(|(title, description, image, url)| {
-        Article::new(title, url)
-            .with_description(description)
-            .with_image(image)
+        Article::new(title, url).with_description(description).with_image(image)
     })
 }
 
@@ -62,35 +60,30 @@ fn body() -> impl Strategy<Value = ReplyBody> {
             v.description = description;
             ReplyBody::Video(v)
         }),
-        (text(), opt_text(), opt_text(), opt_text(), opt_text()).prop_map(
-            |(thumb, title, description, url, hq)| {
-                let mut m = Music::new(thumb);
-                m.title = title;
-                m.description = description;
-                m.music_url = url;
-                m.hq_music_url = hq;
-                ReplyBody::Music(m)
-            }
-        ),
+        (text(), opt_text(), opt_text(), opt_text(), opt_text()).prop_map(|(thumb, title, description, url, hq)| {
+            let mut m = Music::new(thumb);
+            m.title = title;
+            m.description = description;
+            m.music_url = url;
+            m.hq_music_url = hq;
+            ReplyBody::Music(m)
+        }),
         vec(article(), 0..=Articles::MAX).prop_map(|a| ReplyBody::News(Articles::new(a).unwrap())),
         opt_text().prop_map(|kf_account| ReplyBody::TransferCustomerService { kf_account }),
         (text(), text(), text(), vec(any::<u8>(), 0..64))
             .prop_map(|(t, i, s, c)| { ReplyBody::DeviceText(DeviceText::new(t, i, s, c)) }),
         (text(), text(), text(), text(), vec(any::<u8>(), 0..64))
             .prop_map(|(e, t, i, s, c)| ReplyBody::DeviceEvent(DeviceEvent::new(e, t, i, s, c))),
-        (text(), text(), any::<i64>())
-            .prop_map(|(t, i, st)| ReplyBody::DeviceStatus(DeviceStatus::new(t, i, st))),
-        (any::<i64>(), text(), text()).prop_map(|(flag, view, action)| {
-            ReplyBody::Hardware(Hardware::new(view, action).with_func_flag(flag))
-        }),
+        (text(), text(), any::<i64>()).prop_map(|(t, i, st)| ReplyBody::DeviceStatus(DeviceStatus::new(t, i, st))),
+        (any::<i64>(), text(), text())
+            .prop_map(|(flag, view, action)| { ReplyBody::Hardware(Hardware::new(view, action).with_func_flag(flag)) }),
         text().prop_map(|replace_name| ReplyBody::TaskCard { replace_name }),
     ]
 }
 
 fn reply() -> impl Strategy<Value = Reply> {
-    (text(), text(), option::of(any::<u64>()), body()).prop_map(|(source, target, agent, body)| {
-        Reply::new(source, target, body).with_agent(agent)
-    })
+    (text(), text(), option::of(any::<u64>()), body())
+        .prop_map(|(source, target, agent, body)| Reply::new(source, target, body).with_agent(agent))
 }
 
 proptest! {

@@ -19,18 +19,14 @@ use serde_json::Value;
 use std::collections::BTreeMap;
 use wechat_core::message::{Kind, parse_message};
 use wechat_core::reply::{
-    Article, DeviceEvent, DeviceStatus, DeviceText, Hardware, Music, Reply, ReplyBody, Video,
-    create_reply, parse_reply,
+    Article, DeviceEvent, DeviceStatus, DeviceText, Hardware, Music, Reply, ReplyBody, Video, create_reply, parse_reply,
 };
 use wechat_core::time::UnixTime;
 
 const FIXTURES: &str = include_str!("fixtures/replies/wechatpy.json");
 
 fn s(v: &Value, key: &str) -> String {
-    v[key]
-        .as_str()
-        .unwrap_or_else(|| panic!("{key} in {v}"))
-        .to_string()
+    v[key].as_str().unwrap_or_else(|| panic!("{key} in {v}")).to_string()
 }
 
 fn opt(v: &Value, key: &str) -> Option<String> {
@@ -127,12 +123,8 @@ fn reply(case: &Value, device_content: impl Fn(&str) -> Vec<u8>) -> Reply {
     };
     let f = &case["fields"];
     match case["via"].as_str().unwrap() {
-        "fields" => Reply::new(
-            s(case, "source"),
-            s(case, "target"),
-            body(rtype, f, device_content),
-        )
-        .with_agent(case.get("agent").map(|a| a.as_u64().unwrap())),
+        "fields" => Reply::new(s(case, "source"), s(case, "target"), body(rtype, f, device_content))
+            .with_agent(case.get("agent").map(|a| a.as_u64().unwrap())),
         "message" => {
             let msg = parse_message(case["message"].as_str().unwrap(), kind).unwrap();
             // the typed constructors, not just `for_message`, so each one is checked
@@ -143,9 +135,7 @@ fn reply(case: &Value, device_content: impl Fn(&str) -> Vec<u8>) -> Reply {
                 ReplyBody::Video(v) => Reply::video(&msg, v),
                 ReplyBody::Music(m) => Reply::music(&msg, m),
                 ReplyBody::News(a) => Reply::news(&msg, a.into_vec()).unwrap(),
-                ReplyBody::TransferCustomerService { kf_account: None } => {
-                    Reply::transfer_customer_service(&msg)
-                }
+                ReplyBody::TransferCustomerService { kf_account: None } => Reply::transfer_customer_service(&msg),
                 ReplyBody::TaskCard { replace_name } => Reply::task_card(&msg, replace_name),
                 other => panic!("no message case for {other:?}"),
             }
@@ -181,9 +171,7 @@ fn renders_exactly_what_wechatpy_renders() {
             .collect();
         let device = divergences.contains(&"device-base64");
         let cdata = divergences.contains(&"cdata");
-        *seen
-            .entry(format!("{}/{}", case["module"], case["type"]))
-            .or_default() += 1;
+        *seen.entry(format!("{}/{}", case["module"], case["type"])).or_default() += 1;
 
         // Ours, with device content given as wechatpy's first encoding, so that our single
         // encoding produces wechatpy's double one.
@@ -201,10 +189,7 @@ fn renders_exactly_what_wechatpy_renders() {
                 expected,
                 "{name}: differs beyond the ]]> split"
             );
-            assert_ne!(
-                ours, expected,
-                "{name}: flagged cdata but nothing was split"
-            );
+            assert_ne!(ours, expected, "{name}: flagged cdata but nothing was split");
         } else {
             assert_eq!(ours, expected, "{name}");
             // and we read wechatpy's output back to the same reply
@@ -220,10 +205,7 @@ fn renders_exactly_what_wechatpy_renders() {
             let fixed = reply(case, |c| c.as_bytes().to_vec());
             let xml = fixed.render(time);
             let content = s(&case["fields"], "content");
-            let once = format!(
-                "<Content><![CDATA[{}]]></Content>",
-                STANDARD.encode(&content)
-            );
+            let once = format!("<Content><![CDATA[{}]]></Content>", STANDARD.encode(&content));
             assert!(xml.contains(&once), "{name}: {xml}");
             if !content.is_empty() {
                 assert_ne!(xml, ours, "{name}");
@@ -253,10 +235,7 @@ fn renders_exactly_what_wechatpy_renders() {
         "\"work\"/\"update_taskcard\"",
     ];
     for t in expected_types {
-        assert!(
-            seen.get(t).is_some_and(|&n| n > 0),
-            "no case for {t}: {seen:?}"
-        );
+        assert!(seen.get(t).is_some_and(|&n| n > 0), "no case for {t}: {seen:?}");
     }
     assert_eq!(seen.len(), expected_types.len(), "{seen:?}");
     assert!(cases.len() >= 190, "{}", cases.len());

@@ -99,7 +99,12 @@ impl MemoryStore {
     /// or counter weakens the guarantees).
     #[must_use]
     pub fn with_capacity(capacity: usize) -> Self {
-        Self { inner: Mutex::new(Inner { capacity: Some(capacity.max(1)), ..Inner::default() }) }
+        Self {
+            inner: Mutex::new(Inner {
+                capacity: Some(capacity.max(1)),
+                ..Inner::default()
+            }),
+        }
     }
 
     fn lock(&self) -> MutexGuard<'_, Inner> {
@@ -146,7 +151,14 @@ impl SessionStore for MemoryStore {
         let now = Instant::now();
         let mut inner = self.lock();
         let expires = ttl.and_then(|ttl| deadline(now, ttl));
-        inner.insert(key, Entry { value: value.to_owned(), expires }, now);
+        inner.insert(
+            key,
+            Entry {
+                value: value.to_owned(),
+                expires,
+            },
+            now,
+        );
         inner.mutated(now);
         Ok(())
     }
@@ -167,7 +179,14 @@ impl TokenStore for MemoryStore {
         if inner.live(key, now).is_some() {
             return Ok(false);
         }
-        inner.insert(key, Entry { value: value.to_owned(), expires: deadline(now, ttl) }, now);
+        inner.insert(
+            key,
+            Entry {
+                value: value.to_owned(),
+                expires: deadline(now, ttl),
+            },
+            now,
+        );
         inner.mutated(now);
         Ok(true)
     }
@@ -194,7 +213,14 @@ impl TokenStore for MemoryStore {
                 next
             }
             None => {
-                inner.insert(key, Entry { value: "1".to_owned(), expires: deadline(now, ttl) }, now);
+                inner.insert(
+                    key,
+                    Entry {
+                        value: "1".to_owned(),
+                        expires: deadline(now, ttl),
+                    },
+                    now,
+                );
                 1
             }
         };
@@ -273,7 +299,11 @@ mod tests {
         let store: &dyn TokenStore = &memory;
         store.set("keep:forever", "v", None).unwrap();
         for i in 0..1000u64 {
-            assert!(store.set_nx(&format!("dedup:{i}"), "pending", Duration::from_secs(60 + i)).unwrap());
+            assert!(
+                store
+                    .set_nx(&format!("dedup:{i}"), "pending", Duration::from_secs(60 + i))
+                    .unwrap()
+            );
             assert!(memory.lock().map.len() <= 64, "bounded at {i}");
         }
         // The newest marks survive, the oldest went first, the entry without a TTL stayed.

@@ -11,8 +11,8 @@ use tokio::sync::Notify;
 use wechat_core::api::{Endpoint, Prepared};
 use wechat_core::call::{CallState, Decision, TransportDecision};
 use wechat_core::client::{ClientConfig, Credentials};
-use wechat_core::error::ResponseError;
-use wechat_core::http::{ApiRequest, ApiResponse, TokenKind};
+use wechat_core::error::{ConfigError, ResponseError};
+use wechat_core::http::{ApiRequest, ApiResponse, Method, TokenKind};
 use wechat_core::secret::AccessToken;
 use wechat_core::time::UnixTime;
 use wechat_core::token::{
@@ -151,10 +151,30 @@ impl Engine {
 
     /// Sends one request: no retries, no token logic. The body is read up to the size cap.
     async fn send(&self, req: &ApiRequest, token: Option<&AccessToken>) -> Result<ApiResponse, Error> {
-        let http_req = req.to_http(&self.base, token)?;
-        let secrets: Vec<&str> = token.map(|t| t.secret()).into_iter().collect();
-        let request = reqwest::Request::try_from(http_req).map_err(|e| transport(e, &secrets))?;
-        let mut resp = self.http.execute(request).await.map_err(|e| transport(e, &secrets))?;
+        // Straight to a reqwest request: the URL is parsed once (through `http::Request` it
+        // would be parsed, printed and parsed again).
+        let method = match req.method {
+            Method::Get => reqwest::Method::GET,
+            Method::Post => reqwest::Method::POST,
+        };
+        let mut builder = self.http.request(method, req.url(&self.base, token));
+        if let Some(body) = &req.body {
+            builder = builder
+                .header(reqwest::header::CONTENT_TYPE, body.content_type.as_ref())
+                .body(body.bytes.clone());
+        }
+        let request = builder.build().map_err(|_| {
+            Error::Core(ConfigError::InvalidArgument(format!("invalid API base URL {:?}", self.base)).into())
+        })?;
+        let secret;
+        let secrets: &[&str] = match token {
+            Some(t) => {
+                secret = [t.secret()];
+                &secret
+            }
+            None => &[],
+        };
+        let mut resp = self.http.execute(request).await.map_err(|e| transport(e, secrets))?;
         let limit = self.config.max_response_bytes;
         if resp.content_length().is_some_and(|len| len > limit as u64) {
             return Err(Error::Core(ResponseError::TooLarge { limit }.into()));
@@ -165,13 +185,20 @@ impl Engine {
         let content_type = header(reqwest::header::CONTENT_TYPE);
         let content_disposition = header(reqwest::header::CONTENT_DISPOSITION);
         let status = resp.status().as_u16();
-        let mut body = Vec::with_capacity(resp.content_length().unwrap_or(0).min(1 << 20) as usize);
-        while let Some(chunk) = resp.chunk().await.map_err(|e| transport(e, &secrets))? {
-            if body.len() + chunk.len() > limit {
-                return Err(Error::Core(ResponseError::TooLarge { limit }.into()));
+        let body = if resp.content_length().is_some() {
+            // The length is known and within the cap (checked above): read it in one go. Asking
+            // for one more chunk after the last would poll the connection again for nothing.
+            Vec::from(resp.bytes().await.map_err(|e| transport(e, secrets))?)
+        } else {
+            let mut body = Vec::new();
+            while let Some(chunk) = resp.chunk().await.map_err(|e| transport(e, secrets))? {
+                if body.len() + chunk.len() > limit {
+                    return Err(Error::Core(ResponseError::TooLarge { limit }.into()));
+                }
+                body.extend_from_slice(&chunk);
             }
-            body.extend_from_slice(&chunk);
-        }
+            body
+        };
         Ok(ApiResponse {
             status,
             content_type,
@@ -240,11 +267,10 @@ impl Engine {
     async fn token(&self, slot: &Slot, force: bool) -> Result<AccessToken, Error> {
         let mut force = force;
         loop {
+            // Created before looking at the state, so a refresh finishing in between is not
+            // missed: a `Notified` receives every `notify_waiters` from its creation on, with
+            // no registration (which would lock the waiter list on every call).
             let notified = slot.refreshed.notified();
-            tokio::pin!(notified);
-            // Register before looking at the state, so a refresh finishing in between is not
-            // missed.
-            notified.as_mut().enable();
             let now = now();
             let action = {
                 let mut machine = lock(&slot.machine);
@@ -266,7 +292,9 @@ impl Engine {
                         slot,
                         ticket: Some(ticket.clone()),
                     };
-                    let (result, transport_error) = self.refresh(slot, &ticket).await;
+                    // Boxed: a refresh is rare and its state is large; every call's future
+                    // would otherwise carry it.
+                    let (result, transport_error) = Box::pin(self.refresh(slot, &ticket)).await;
                     guard.ticket = None;
                     let outcome = lock(&slot.machine).handle_refreshed(ticket, self::now(), result);
                     slot.refreshed.notify_waiters();

@@ -88,6 +88,8 @@ impl Engine {
             .timeout_global(Some(config.timeout))
             .timeout_connect(Some(config.connect_timeout))
             .user_agent(concat!("wechat-rs/", env!("CARGO_PKG_VERSION")))
+            // ureq keeps 10 idle connections in all by default, which would cap the 64 per host.
+            .max_idle_connections(64)
             .max_idle_connections_per_host(64)
             .build();
         let base = config
@@ -126,8 +128,15 @@ impl Engine {
     /// Sends one request: no retries, no token logic.
     fn send(&self, req: &ApiRequest, token: Option<&AccessToken>) -> Result<ApiResponse, Error> {
         let http_req = req.to_http(&self.base, token)?;
-        let secrets: Vec<&str> = token.map(|t| t.secret()).into_iter().collect();
-        let resp = self.agent.run(http_req).map_err(|e| transport(&e, &secrets))?;
+        let secret;
+        let secrets: &[&str] = match token {
+            Some(t) => {
+                secret = [t.secret()];
+                &secret
+            }
+            None => &[],
+        };
+        let resp = self.agent.run(http_req).map_err(|e| transport(&e, secrets))?;
         let (parts, body) = resp.into_parts();
         let limit = self.config.max_response_bytes;
         let bytes = body
@@ -138,7 +147,7 @@ impl Engine {
                 ureq::Error::BodyExceedsLimit(_) => {
                     Error::Core(wechat_core::error::ResponseError::TooLarge { limit }.into())
                 }
-                e => transport(&e, &secrets),
+                e => transport(&e, secrets),
             })?;
         Ok(ApiResponse::from(http::Response::from_parts(parts, bytes)))
     }

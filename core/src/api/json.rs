@@ -130,11 +130,33 @@ pub fn sanitize(bytes: &[u8]) -> Cow<'_, [u8]> {
     Cow::Owned(out)
 }
 
+/// Whether `body` may have an `errcode` or `base_resp` key: it mentions either, or has a
+/// `\u` escape (which could spell them). Most answers do neither, and these SIMD searches are
+/// far cheaper than the parse they save.
+fn may_name_a_status(body: &[u8]) -> bool {
+    #[cfg(feature = "std")]
+    let mentions = {
+        use memchr::memmem::Finder;
+        // Building a searcher costs as much as the search; build them once.
+        static KEYS: std::sync::OnceLock<[Finder<'static>; 2]> = std::sync::OnceLock::new();
+        let keys = KEYS.get_or_init(|| [Finder::new(b"errcode"), Finder::new(b"base_resp")]);
+        keys.iter().any(|key| key.find(body).is_some())
+    };
+    #[cfg(not(feature = "std"))]
+    let mentions = [&b"errcode"[..], b"base_resp"]
+        .iter()
+        .any(|key| memchr::memmem::find(body, key).is_some());
+    mentions || memchr::memchr_iter(b'\\', body).any(|i| body.get(i + 1) == Some(&b'u'))
+}
+
 /// The WeChat error in a JSON body, if there is one: `errcode != 0` at the top level or in
 /// `base_resp`. `None` when the body is not a JSON object or reports success.
 pub fn api_error(body: &[u8]) -> Option<ApiError> {
     let trimmed = body.iter().position(|b| !b.is_ascii_whitespace()).map(|i| &body[i..])?;
     if trimmed.first() != Some(&b'{') {
+        return None;
+    }
+    if !may_name_a_status(body) {
         return None;
     }
     let head: Head = from_slice_lenient(body).ok()?;
@@ -286,6 +308,29 @@ mod tests {
             -1
         );
         assert_eq!(api_error(br#"{"errcode":45009}"#).unwrap().message, "45009");
+        // A key spelled with escapes is still found.
+        assert_eq!(api_error(br#"{"errc\u006fde":40001}"#).unwrap().code, 40001);
+        assert_eq!(api_error(br#"{"b\u0061se_resp":{"errcode":-1}}"#).unwrap().code, -1);
+        assert_eq!(api_error(br#"{"nickname":"errcode","x":1}"#), None);
+        for status in [
+            &br#"{"errcode":1}"#[..],
+            br#"{"x":{"base_resp":{}}}"#,
+            br#"{ "errcode" :1}"#,
+            b"{\"errcode\"\n\t: 1}",
+            br#"{"err\u0063ode":1}"#,
+        ] {
+            assert!(may_name_a_status(status), "{}", String::from_utf8_lossy(status));
+        }
+        for other in [
+            &b""[..],
+            br#"{"errcod":1,"base_res":2}"#,
+            br#"{"a":"x\/y"}"#,
+            b":",
+            b"\":",
+            br#"{"a\"b":1}"#,
+        ] {
+            assert!(!may_name_a_status(other), "{}", String::from_utf8_lossy(other));
+        }
         assert_eq!(api_error(b"\xff\xd8\xff"), None);
         assert_eq!(api_error(b"[1,2]"), None);
         assert_eq!(api_error(b""), None);

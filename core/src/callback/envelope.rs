@@ -15,40 +15,51 @@
 //! </xml>
 //! ```
 
+use alloc::borrow::Cow;
 use alloc::string::String;
 
 use crate::crypto::MessageCrypto;
 use crate::error::{CallbackError, Error};
-use crate::xml::{self, push_cdata, push_escaped};
+use crate::xml::{self, Limits, push_cdata, push_escaped};
 
 /// The `Encrypt` element of a callback body.
 ///
 /// # Errors
 /// [`CallbackError::InvalidXml`] or [`CallbackError::MissingElement`]`("Encrypt")`.
 pub fn extract_encrypt(body: &str) -> Result<String, Error> {
-    let doc = xml::parse(body)?;
-    take_encrypt(doc.children)
+    encrypt_of(body, Limits::default()).map(Cow::into_owned)
 }
 
-pub(crate) fn take_encrypt(children: xml::Raw) -> Result<String, Error> {
-    children
-        .text("Encrypt")
-        .map(|s| String::from(s.trim()))
-        .ok_or_else(|| CallbackError::MissingElement("Encrypt").into())
+/// The trimmed `Encrypt` of a body, borrowed from it unless it had to be pieced together.
+/// The body is checked as a whole, exactly as [`xml::parse_with`] checks it.
+pub(crate) fn encrypt_of(body: &str, limits: Limits) -> Result<Cow<'_, str>, Error> {
+    xml::leaf_text(body, limits, "Encrypt")?.ok_or_else(|| CallbackError::MissingElement("Encrypt").into())
+}
+
+const HEAD: &str = "<xml>\n<Encrypt>";
+
+/// Everything after the `Encrypt` element.
+fn push_tail(out: &mut String, msg_signature: &str, timestamp: &str, nonce: &str) {
+    out.push_str("</Encrypt>\n<MsgSignature>");
+    push_cdata(out, msg_signature);
+    out.push_str("</MsgSignature>\n<TimeStamp>");
+    push_escaped(out, timestamp);
+    out.push_str("</TimeStamp>\n<Nonce>");
+    push_cdata(out, nonce);
+    out.push_str("</Nonce>\n</xml>");
+}
+
+/// The envelope's length without the `Encrypt` value, plus some room for escaping.
+fn frame_len(timestamp: &str, nonce: &str) -> usize {
+    HEAD.len() + 40 + timestamp.len() + nonce.len() + 160
 }
 
 /// Renders the encrypted reply envelope.
 pub fn render_envelope(encrypt: &str, msg_signature: &str, timestamp: &str, nonce: &str) -> String {
-    let mut out = String::with_capacity(encrypt.len() + msg_signature.len() + nonce.len() + 160);
-    out.push_str("<xml>\n<Encrypt>");
+    let mut out = String::with_capacity(encrypt.len() + msg_signature.len() + frame_len(timestamp, nonce));
+    out.push_str(HEAD);
     push_cdata(&mut out, encrypt);
-    out.push_str("</Encrypt>\n<MsgSignature>");
-    push_cdata(&mut out, msg_signature);
-    out.push_str("</MsgSignature>\n<TimeStamp>");
-    push_escaped(&mut out, timestamp);
-    out.push_str("</TimeStamp>\n<Nonce>");
-    push_cdata(&mut out, nonce);
-    out.push_str("</Nonce>\n</xml>");
+    push_tail(&mut out, msg_signature, timestamp, nonce);
     out
 }
 
@@ -66,16 +77,24 @@ impl MessageCrypto {
         timestamp: &str,
         nonce: &str,
     ) -> Result<String, Error> {
-        let encrypt = extract_encrypt(body)?;
+        let encrypt = encrypt_of(body, Limits::default())?;
         self.verify_and_decrypt(msg_signature, timestamp, nonce, &encrypt)
     }
 
     /// Encrypts a rendered reply and wraps it in the signed envelope (wechatpy's
     /// `encrypt_message`). `random` is the 16-byte plaintext prefix.
     pub fn encrypt_message(&self, reply_xml: &str, timestamp: &str, nonce: &str, random: &[u8; 16]) -> String {
-        let encrypt = self.encrypt(reply_xml.as_bytes(), random);
-        let signature = self.sign(timestamp, nonce, &encrypt);
-        render_envelope(&encrypt, signature.as_str(), timestamp, nonce)
+        let mut out = String::with_capacity(self.encrypted_len(reply_xml.len()) + frame_len(timestamp, nonce));
+        // The base64 goes straight into the envelope (it never contains `]]>`), and is signed
+        // where it lies: `render_envelope(&self.encrypt(..), ..)` without the copies.
+        out.push_str(HEAD);
+        out.push_str("<![CDATA[");
+        let start = out.len();
+        self.encrypt_into(reply_xml.as_bytes(), random, &mut out);
+        let signature = self.sign(timestamp, nonce, &out[start..]);
+        out.push_str("]]>");
+        push_tail(&mut out, signature.as_str(), timestamp, nonce);
+        out
     }
 }
 

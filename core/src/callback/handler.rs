@@ -14,11 +14,12 @@
 //! ([`CallbackError::status`]): forged or stale requests 403, malformed ones 400, oversized
 //! bodies 413. Nothing here panics on any input.
 
+use alloc::borrow::Cow;
 use alloc::string::String;
 use alloc::vec::Vec;
 use core::time::Duration;
 
-use crate::crypto::MessageCrypto;
+use crate::crypto::{MessageCrypto, str_from_utf8};
 use crate::error::{CallbackError, ConfigError, Error};
 use crate::message::{Kind, Message};
 use crate::secret::CallbackToken;
@@ -26,7 +27,7 @@ use crate::signature;
 use crate::time::UnixTime;
 use crate::xml::{self, Limits};
 
-use super::envelope::{render_envelope, take_encrypt};
+use super::envelope::encrypt_of;
 
 /// How an mp account's messages are encrypted (the console's 消息加解密方式). WeCom is always
 /// [`Mode::Safe`].
@@ -144,12 +145,45 @@ impl CallbackQuery {
     /// Parses a query string (without `?`). Values are percent-decoded; `+` is kept as `+`
     /// (base64 `echostr` values contain it), never turned into a space.
     pub fn parse(query: &str) -> Self {
-        let mut q = CallbackQuery::default();
-        for pair in query.split('&') {
-            let (name, value) = pair.split_once('=').unwrap_or((pair, ""));
-            let value: String = percent_encoding::percent_decode_str(value)
-                .decode_utf8_lossy()
-                .into_owned();
+        let q = Params::parse(query);
+        let own = |v: Option<Cow<'_, str>>| v.map(Cow::into_owned);
+        CallbackQuery {
+            signature: own(q.signature),
+            msg_signature: own(q.msg_signature),
+            timestamp: own(q.timestamp),
+            nonce: own(q.nonce),
+            echostr: own(q.echostr),
+            encrypt_type: own(q.encrypt_type),
+        }
+    }
+}
+
+/// [`CallbackQuery`], borrowing the values that needed no percent-decoding (all of them, in
+/// what WeChat sends).
+#[derive(Default)]
+struct Params<'a> {
+    signature: Option<Cow<'a, str>>,
+    msg_signature: Option<Cow<'a, str>>,
+    timestamp: Option<Cow<'a, str>>,
+    nonce: Option<Cow<'a, str>>,
+    echostr: Option<Cow<'a, str>>,
+    encrypt_type: Option<Cow<'a, str>>,
+}
+
+impl<'a> Params<'a> {
+    fn parse(query: &'a str) -> Self {
+        let mut q = Params::default();
+        let bytes = query.as_bytes();
+        let mut start = 0;
+        while start <= bytes.len() {
+            let end = memchr::memchr(b'&', &bytes[start..]).map_or(bytes.len(), |i| start + i);
+            let pair = &query[start..end];
+            start = end + 1;
+            // Names are short: a plain loop finds `=` sooner than a SIMD search.
+            let (name, value) = match pair.bytes().position(|b| b == b'=') {
+                Some(eq) => (&pair[..eq], &pair[eq + 1..]),
+                None => (pair, ""),
+            };
             let slot = match name {
                 "signature" => &mut q.signature,
                 "msg_signature" => &mut q.msg_signature,
@@ -160,7 +194,11 @@ impl CallbackQuery {
                 _ => continue,
             };
             if slot.is_none() {
-                *slot = Some(value);
+                *slot = Some(if memchr::memchr(b'%', value.as_bytes()).is_some() {
+                    percent_encoding::percent_decode_str(value).decode_utf8_lossy()
+                } else {
+                    Cow::Borrowed(value)
+                });
             }
         }
         q
@@ -189,8 +227,10 @@ pub enum Inbound {
 #[derive(Debug, Clone)]
 pub struct ReplyContext {
     crypto: Option<MessageCrypto>,
-    timestamp: String,
-    nonce: String,
+    /// The request's timestamp followed by its nonce (one allocation for both).
+    stamp: String,
+    /// Where the nonce starts in `stamp`.
+    split: usize,
 }
 
 /// An HTTP answer to WeChat.
@@ -257,9 +297,8 @@ impl ReplyContext {
         };
         let body = match &self.crypto {
             Some(crypto) => {
-                let encrypt = crypto.encrypt(xml.as_bytes(), random);
-                let sig = crypto.sign(&self.timestamp, &self.nonce, &encrypt);
-                render_envelope(&encrypt, sig.as_str(), &self.timestamp, &self.nonce)
+                let (timestamp, nonce) = self.stamp.split_at(self.split);
+                crypto.encrypt_message(xml, timestamp, nonce, random)
             }
             None => String::from(xml),
         };
@@ -323,7 +362,7 @@ impl CallbackHandler {
     /// # Errors
     /// A [`CallbackError`] for every rejection (map it with [`CallbackResponse::rejected`]).
     pub fn handle(&self, method: &str, query: &str, body: &[u8], now: UnixTime) -> Result<Inbound, Error> {
-        let q = CallbackQuery::parse(query);
+        let q = Params::parse(query);
         match method {
             "GET" | "HEAD" => self.verify(&q, now),
             "POST" => self.message(&q, body, now),
@@ -331,7 +370,7 @@ impl CallbackHandler {
         }
     }
 
-    fn verify(&self, q: &CallbackQuery, now: UnixTime) -> Result<Inbound, Error> {
+    fn verify(&self, q: &Params<'_>, now: UnixTime) -> Result<Inbound, Error> {
         let timestamp = q.timestamp.as_deref().ok_or_else(|| missing("timestamp"))?;
         let nonce = q.nonce.as_deref().ok_or_else(|| missing("nonce"))?;
         let echostr = q.echostr.as_deref().ok_or_else(|| missing("echostr"))?;
@@ -350,7 +389,7 @@ impl CallbackHandler {
         Ok(Inbound::Verify { echo })
     }
 
-    fn message(&self, q: &CallbackQuery, body: &[u8], now: UnixTime) -> Result<Inbound, Error> {
+    fn message(&self, q: &Params<'_>, body: &[u8], now: UnixTime) -> Result<Inbound, Error> {
         if body.len() > self.config.max_body {
             return Err(CallbackError::TooLarge {
                 limit: self.config.max_body,
@@ -359,7 +398,7 @@ impl CallbackHandler {
         }
         let timestamp = q.timestamp.as_deref().ok_or_else(|| missing("timestamp"))?;
         let nonce = q.nonce.as_deref().ok_or_else(|| missing("nonce"))?;
-        let body = core::str::from_utf8(body).map_err(|_| CallbackError::InvalidUtf8)?;
+        let body = str_from_utf8(body)?;
         let encrypted_request = self.config.kind == Kind::Work
             || q.msg_signature.is_some()
             || q.encrypt_type.as_deref().is_some_and(|t| t.eq_ignore_ascii_case("aes"));
@@ -369,31 +408,28 @@ impl CallbackHandler {
             signature::check_signature(&self.config.token, sig, timestamp, nonce)?;
         }
         self.check_timestamp(timestamp, now)?;
-        let (plaintext, crypto) = match (encrypted_request, self.config.mode, &self.config.crypto) {
+        let limits = self.config.limits;
+        let parse = |xml: &str| Message::from_raw(xml::parse_children(xml, limits)?, self.config.kind);
+        let (message, crypto) = match (encrypted_request, self.config.mode, &self.config.crypto) {
             (false, Mode::Safe, _) => return Err(missing("msg_signature")),
-            (false, _, _) => (None, None),
+            (false, _, _) => (parse(body)?, None),
             (true, Mode::Plain, _) | (true, _, None) => {
                 return Err(CallbackError::InvalidParameter("encrypt_type").into());
             }
             (true, _, Some(crypto)) => {
                 let sig = q.msg_signature.as_deref().ok_or_else(|| missing("msg_signature"))?;
-                let doc = xml::parse_with(body, self.config.limits)?;
-                let encrypt = take_encrypt(doc.children)?;
-                (
-                    Some(crypto.verify_and_decrypt(sig, timestamp, nonce, &encrypt)?),
-                    Some(crypto.clone()),
-                )
+                let encrypt = encrypt_of(body, limits)?;
+                // The plaintext is parsed straight from the decryption buffer.
+                let message = crypto.verify_and_decrypt_with(sig, timestamp, nonce, &encrypt, parse)??;
+                (message, Some(crypto.clone()))
             }
         };
-        let xml = plaintext.as_deref().unwrap_or(body);
-        let doc = xml::parse_with(xml, self.config.limits)?;
-        let message = Message::from_raw(doc.children, self.config.kind)?;
         Ok(Inbound::Message {
             message,
             reply: ReplyContext {
                 crypto,
-                timestamp: String::from(timestamp),
-                nonce: String::from(nonce),
+                stamp: [timestamp, nonce].concat(),
+                split: timestamp.len(),
             },
         })
     }

@@ -161,8 +161,7 @@ impl Message {
 /// [`CallbackError::InvalidXml`] for malformed or unsafe XML, [`CallbackError::MissingElement`]
 /// without `MsgType`.
 pub fn parse_message(xml: &str, kind: Kind) -> Result<Message, Error> {
-    let doc = xml::parse(xml)?;
-    Message::from_raw(doc.children, kind)
+    Message::from_raw(xml::parse_children(xml, xml::Limits::default())?, kind)
 }
 
 /// mp dispatch (wechatpy `parser.parse_message`): `event` and `device_*` types are events;

@@ -267,22 +267,13 @@ impl Reply {
     ///
     /// # Errors
     /// [`ConfigError::InvalidArgument`] for more than [`Articles::MAX`] articles.
-    pub fn news(
-        message: &Message,
-        articles: impl IntoIterator<Item = Article>,
-    ) -> Result<Self, Error> {
-        Ok(Self::for_message(
-            message,
-            ReplyBody::News(Articles::new(articles)?),
-        ))
+    pub fn news(message: &Message, articles: impl IntoIterator<Item = Article>) -> Result<Self, Error> {
+        Ok(Self::for_message(message, ReplyBody::News(Articles::new(articles)?)))
     }
 
     /// Hands the conversation to customer service, letting WeChat pick an agent (mp only).
     pub fn transfer_customer_service(message: &Message) -> Self {
-        Self::for_message(
-            message,
-            ReplyBody::TransferCustomerService { kf_account: None },
-        )
+        Self::for_message(message, ReplyBody::TransferCustomerService { kf_account: None })
     }
 
     /// Hands the conversation to a specific customer-service account (`TransInfo/KfAccount`).
@@ -334,11 +325,7 @@ impl Reply {
         let field = |tag| String::from(raw.text(tag).unwrap_or(""));
         Self::for_message(
             message,
-            ReplyBody::DeviceStatus(DeviceStatus::new(
-                field("DeviceType"),
-                field("DeviceID"),
-                status,
-            )),
+            ReplyBody::DeviceStatus(DeviceStatus::new(field("DeviceType"), field("DeviceID"), status)),
         )
     }
 
@@ -366,13 +353,7 @@ impl Reply {
     /// Renders the reply and, unless it is a no-reply, encrypts it into the signed envelope
     /// (`timestamp` = `time`). No-replies come back as plain `""` / `success`: WeChat expects
     /// them unencrypted even in safe mode. `random` is the 16-byte plaintext prefix.
-    pub fn render_encrypted(
-        &self,
-        crypto: &MessageCrypto,
-        time: UnixTime,
-        nonce: &str,
-        random: &[u8; 16],
-    ) -> String {
+    pub fn render_encrypted(&self, crypto: &MessageCrypto, time: UnixTime, nonce: &str, random: &[u8; 16]) -> String {
         let xml = self.render(time);
         if self.is_empty() {
             return xml;

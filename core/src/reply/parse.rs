@@ -8,10 +8,7 @@ use alloc::vec::Vec;
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 
-use super::{
-    Article, Articles, DeviceEvent, DeviceStatus, DeviceText, Hardware, Music, Reply, ReplyBody,
-    Video,
-};
+use super::{Article, Articles, DeviceEvent, DeviceStatus, DeviceText, Hardware, Music, Reply, ReplyBody, Video};
 use crate::error::{CallbackError, Error};
 use crate::time::UnixTime;
 use crate::xml::{self, Raw, RawValue};
@@ -131,8 +128,7 @@ fn parse_body(msg_type: &str, raw: &Raw) -> Result<ReplyBody, Error> {
         "device_status" => ReplyBody::DeviceStatus(DeviceStatus {
             device_type: req(raw, "DeviceType")?,
             device_id: req(raw, "DeviceID")?,
-            status: opt_i64(raw, "DeviceStatus")?
-                .ok_or(CallbackError::MissingElement("DeviceStatus"))?,
+            status: opt_i64(raw, "DeviceStatus")?.ok_or(CallbackError::MissingElement("DeviceStatus"))?,
         }),
         "hardware" => {
             let mut hardware = Hardware::default();

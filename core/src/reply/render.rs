@@ -137,9 +137,7 @@ impl Reply {
             ReplyBody::Success => return 7,
             ReplyBody::Text { content } => 40 + content.len(),
             ReplyBody::Image { media_id } | ReplyBody::Voice { media_id } => 80 + media_id.len(),
-            ReplyBody::Video(v) => {
-                40 + v.media_id.len() + opt_len(v.title.as_ref()) + opt_len(v.description.as_ref())
-            }
+            ReplyBody::Video(v) => 40 + v.media_id.len() + opt_len(v.title.as_ref()) + opt_len(v.description.as_ref()),
             ReplyBody::Music(m) => {
                 60 + m.thumb_media_id.len()
                     + opt_len(m.title.as_ref())
@@ -150,17 +148,12 @@ impl Reply {
             ReplyBody::News(articles) => {
                 80 + articles
                     .iter()
-                    .map(|a| {
-                        200 + a.title.len() + a.description.len() + a.image.len() + a.url.len()
-                    })
+                    .map(|a| 200 + a.title.len() + a.description.len() + a.image.len() + a.url.len())
                     .sum::<usize>()
             }
             ReplyBody::TransferCustomerService { kf_account } => opt_len(kf_account.as_ref()) + 40,
             ReplyBody::DeviceText(d) => {
-                160 + d.device_type.len()
-                    + d.device_id.len()
-                    + d.session_id.len()
-                    + d.content.len().div_ceil(3) * 4
+                160 + d.device_type.len() + d.device_id.len() + d.session_id.len() + d.content.len().div_ceil(3) * 4
             }
             ReplyBody::DeviceEvent(d) => {
                 200 + d.event.len()

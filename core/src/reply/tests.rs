@@ -8,9 +8,7 @@ use alloc::vec;
 fn all_kinds(s: &str) -> Vec<Reply> {
     let article = Article::new(s, s).with_description(s).with_image(s);
     let bodies = vec![
-        ReplyBody::Text {
-            content: s.to_string(),
-        },
+        ReplyBody::Text { content: s.to_string() },
         ReplyBody::Image {
             media_id: s.to_string(),
         },

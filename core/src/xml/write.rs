@@ -6,13 +6,20 @@ use alloc::string::String;
 /// (`]]]]><![CDATA[>`) so the document stays well-formed and the text round-trips exactly.
 pub fn push_cdata(out: &mut String, text: &str) {
     out.push_str("<![CDATA[");
-    let mut rest = text;
-    while let Some(i) = rest.find("]]>") {
-        out.push_str(&rest[..i + 2]);
-        out.push_str("]]><![CDATA[");
-        rest = &rest[i + 2..];
+    let bytes = text.as_bytes();
+    // Every `]]>` is found through its `>` (a SIMD scan; text rarely has any).
+    let mut start = 0;
+    let mut from = 0;
+    while let Some(i) = memchr::memchr(b'>', &bytes[from..]) {
+        let gt = from + i;
+        if gt >= start + 2 && bytes[gt - 2..gt] == *b"]]" {
+            out.push_str(&text[start..gt]);
+            out.push_str("]]><![CDATA[");
+            start = gt;
+        }
+        from = gt + 1;
     }
-    out.push_str(rest);
+    out.push_str(&text[start..]);
     out.push_str("]]>");
 }
 
@@ -48,6 +55,8 @@ mod tests {
             "x]]>y]]>z",
             "]",
             "]]",
+            ">]]>>]]]>",
+            "中]]>文",
         ] {
             let mut out = String::from("<xml><C>");
             push_cdata(&mut out, text);
@@ -63,9 +72,6 @@ mod tests {
         push_escaped(&mut out, "a<b>&c");
         out.push_str("</C></xml>");
         assert_eq!(out, "<xml><C>a&lt;b&gt;&amp;c</C></xml>");
-        assert_eq!(
-            crate::xml::parse(&out).unwrap().children.text("C"),
-            Some("a<b>&c")
-        );
+        assert_eq!(crate::xml::parse(&out).unwrap().children.text("C"), Some("a<b>&c"));
     }
 }

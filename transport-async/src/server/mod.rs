@@ -207,7 +207,9 @@ impl Builder {
     /// Builds the server.
     pub fn build(self) -> CallbackServer {
         let dedup = self.dedup.then(|| {
-            let store = self.store.unwrap_or_else(|| Arc::new(MemoryStore::with_capacity(DEFAULT_DEDUP_CAPACITY)));
+            let store = self
+                .store
+                .unwrap_or_else(|| Arc::new(MemoryStore::with_capacity(DEFAULT_DEDUP_CAPACITY)));
             Dedup::new(store, self.dedup_ttl, self.prefix, self.handler.config().kind)
         });
         CallbackServer {

@@ -1,0 +1,85 @@
+//! Building and parsing one typical JSON call, the core's share of every API call.
+//!
+//! * `api/user_get/build`: `GetUser` → `ApiRequest` → URL with the access token (what the
+//!   clients send for `client.user().get(openid)`);
+//! * `api/user_get/parse`: a realistic user-info answer (about 1 KB, with Chinese text and
+//!   fields this SDK does not know) → `UserInfo`;
+//! * `api/user_get/build_and_parse`: both, the core's whole share of one call;
+//! * `api/send_text/build_and_parse`: a customer-service text message → URL and JSON body,
+//!   and the `{"errcode":0,"errmsg":"ok"}` answer → `ApiOk`.
+//!
+//! Target: under 2 µs per call. Run: `cargo bench -p wechat-core --bench api`.
+
+use std::hint::black_box;
+
+use criterion::{Criterion, criterion_group, criterion_main};
+
+use wechat_core::api::Endpoint;
+use wechat_core::api::mp::API_BASE;
+use wechat_core::api::mp::message::{CustomMessage, SendCustomMessage};
+use wechat_core::api::mp::user::{GetUser, UserInfo};
+use wechat_core::http::ApiResponse;
+use wechat_core::secret::AccessToken;
+
+const OPENID: &str = "oUpF8uMuAJO_M2pxb1Q9zNjWeS6o";
+
+/// A user-info answer as WeChat sends it (plus fields it added after this SDK was written);
+/// the client benches of both transports have the mock server answer with the same file.
+const USER_INFO: &str = include_str!("fixtures/user_info.json");
+
+const OK: &str = r#"{"errcode":0,"errmsg":"ok"}"#;
+
+fn user_get_build(token: &AccessToken) -> String {
+    let call = GetUser {
+        openid: OPENID.into(),
+        lang: None,
+    };
+    call.request().expect("valid request").url(API_BASE, Some(token))
+}
+
+fn user_get_parse(body: &[u8]) -> UserInfo {
+    let call = GetUser {
+        openid: OPENID.into(),
+        lang: None,
+    };
+    call.parse(ApiResponse::json(body)).expect("valid answer")
+}
+
+fn send_text(token: &AccessToken) -> (String, usize) {
+    let call = SendCustomMessage::new(
+        OPENID,
+        CustomMessage::text("您好，您的订单 20240612-0042 已发货，预计明天送达。"),
+    );
+    let request = call.request().expect("valid request");
+    let url = request.url(API_BASE, Some(token));
+    let body = request.body.map_or(0, |b| b.bytes.len());
+    call.parse(ApiResponse::json(OK.as_bytes())).expect("ok");
+    (url, body)
+}
+
+fn bench(c: &mut Criterion) {
+    let token = AccessToken::new(
+        "80_aBcDeFgHiJkLmNoPqRsTuVwXyZ0123456789-aBcDeFgHiJkLmNoPqRsTuVwXyZ0123456789_aBcDeFgHiJkLmNoPqRsTuVwXyZ0123456789aBcDeFgHiJk",
+    );
+    assert!((1000..1100).contains(&USER_INFO.len()), "the answer is about 1 KB");
+    let user = user_get_parse(USER_INFO.as_bytes());
+    assert_eq!(user.tagid_list, [128, 2, 117, 3001]);
+    assert!(user_get_build(&token).ends_with(&format!("&openid={OPENID}")));
+
+    let mut group = c.benchmark_group("api");
+    group.bench_function("user_get/build", |b| b.iter(|| user_get_build(black_box(&token))));
+    group.bench_function("user_get/parse", |b| {
+        b.iter(|| user_get_parse(black_box(USER_INFO.as_bytes())))
+    });
+    group.bench_function("user_get/build_and_parse", |b| {
+        b.iter(|| {
+            let url = user_get_build(black_box(&token));
+            (url, user_get_parse(black_box(USER_INFO.as_bytes())))
+        })
+    });
+    group.bench_function("send_text/build_and_parse", |b| b.iter(|| send_text(black_box(&token))));
+    group.finish();
+}
+
+criterion_group!(benches, bench);
+criterion_main!(benches);

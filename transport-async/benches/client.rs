@@ -1,0 +1,193 @@
+//! Throughput of the async client against bare reqwest, on the local mock WeChat server.
+//!
+//! Both sides make the same HTTP requests: `GET /cgi-bin/user/info?access_token=…&openid=…`
+//! on keep-alive connections from a `reqwest::Client` built with the same settings, with the
+//! same number of requests in flight (tasks calling in a loop), each answer read whole and
+//! decoded into the same `UserInfo`. The client's token is warm, so the difference is the
+//! SDK's own cost per call: the request value and URL, the token machine, reading and
+//! classifying the answer.
+//!
+//! * `wechat`: `client.user().get(openid)`;
+//! * `reqwest`: `reqwest::Client::get(url)` → `bytes()` → `serde_json::from_slice`.
+//!
+//! The machine is shared (the mock server runs here too), so the two are measured in
+//! alternating rounds, each round timing the same number of calls of each, and the result
+//! is the median over rounds of the per-round ratio; load that drifts during a run then hits
+//! both sides alike. Target: the client at least 95% of bare reqwest's calls per second.
+//!
+//! ```text
+//! cargo bench -p wechat-async --bench client
+//! WECHAT_BENCH_ROUNDS=61 WECHAT_BENCH_CALLS=3000 WECHAT_BENCH_CONCURRENCY=32 cargo bench -p wechat-async --bench client
+//! WECHAT_BENCH_ONLY=wechat cargo bench -p wechat-async --bench client   # one side, to profile it
+//! ```
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use wechat_async::WeChatClient;
+use wechat_core::api::mp::user::UserInfo;
+use wechat_tests::{MOCK_MP_APPID, MOCK_MP_SECRET, MockConfig, MockWeChat};
+
+const OPENID: &str = "oUpF8uMuAJO_M2pxb1Q9zNjWeS6o";
+const USER_INFO: &str = include_str!("../../core/benches/fixtures/user_info.json");
+
+fn setting(name: &str, default: usize) -> usize {
+    std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
+}
+
+/// Runs `calls` calls of `call` from `concurrency` tasks; returns the elapsed time.
+async fn run<F, Fut>(calls: usize, concurrency: usize, call: F) -> Duration
+where
+    F: Fn() -> Fut + Clone + Send + 'static,
+    Fut: Future<Output = UserInfo> + Send,
+{
+    let start = Instant::now();
+    let mut tasks = tokio::task::JoinSet::new();
+    for i in 0..concurrency {
+        // Spread the calls evenly over the tasks.
+        let share = calls / concurrency + usize::from(i < calls % concurrency);
+        let call = call.clone();
+        tasks.spawn(async move {
+            for _ in 0..share {
+                let user = call().await;
+                assert_eq!(user.subscribe, 1);
+            }
+        });
+    }
+    while let Some(done) = tasks.join_next().await {
+        done.expect("a call failed");
+    }
+    start.elapsed()
+}
+
+/// CPU time (user + system) of this whole process so far, in seconds, from `/proc` (Linux;
+/// `None` elsewhere). The mock server runs in this process too, equally for both sides.
+fn cpu_seconds() -> Option<f64> {
+    let stat = std::fs::read_to_string("/proc/self/stat").ok()?;
+    // The fields after the parenthesised command name; utime and stime are the 12th and 13th.
+    let fields: Vec<&str> = stat.rsplit_once(')')?.1.split_whitespace().collect();
+    let ticks: f64 = fields.get(11)?.parse::<f64>().ok()? + fields.get(12)?.parse::<f64>().ok()?;
+    // USER_HZ is 100 on every Linux configuration that matters here.
+    Some(ticks / 100.0)
+}
+
+fn median(values: &mut [f64]) -> f64 {
+    values.sort_by(f64::total_cmp);
+    values[values.len() / 2]
+}
+
+fn main() {
+    // `cargo bench` passes `--bench`; `cargo test --benches` passes nothing and gets a smoke run.
+    let full = std::env::args().any(|a| a == "--bench");
+    let rounds = setting("WECHAT_BENCH_ROUNDS", if full { 61 } else { 1 });
+    let calls = setting("WECHAT_BENCH_CALLS", if full { 3_000 } else { 200 });
+    let concurrency = setting("WECHAT_BENCH_CONCURRENCY", 32);
+    // `wechat` or `reqwest` runs only that side (for profiling one of them).
+    let only = std::env::var("WECHAT_BENCH_ONLY").ok();
+
+    let mock = MockWeChat::start_background(MockConfig {
+        record_requests: false,
+        ..MockConfig::default()
+    });
+    mock.set_response(
+        "/cgi-bin/user/info",
+        serde_json::from_str(USER_INFO).expect("valid fixture"),
+    );
+    let base = mock.base_url();
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("runtime");
+
+    let client = WeChatClient::builder(MOCK_MP_APPID, MOCK_MP_SECRET)
+        .api_base(base.clone())
+        .build();
+    let token = runtime.block_on(client.access_token()).expect("token");
+    // The same settings as the client's own reqwest::Client (see src/engine.rs).
+    let config = client.config();
+    let bare = reqwest::Client::builder()
+        .timeout(config.timeout)
+        .connect_timeout(config.connect_timeout)
+        .redirect(reqwest::redirect::Policy::none())
+        .user_agent(concat!("wechat-rs/", env!("CARGO_PKG_VERSION")))
+        .build()
+        .expect("reqwest client");
+    let url_base = Arc::new(format!(
+        "{base}/cgi-bin/user/info?access_token={}&openid=",
+        token.secret()
+    ));
+
+    let wechat_call = {
+        let client = client.clone();
+        move || {
+            let client = client.clone();
+            async move { client.user().get(OPENID).await.expect("user info") }
+        }
+    };
+    let bare_call = move || {
+        let (bare, url_base) = (bare.clone(), url_base.clone());
+        async move {
+            let url = format!("{url_base}{OPENID}");
+            let resp = bare.get(url).send().await.expect("request");
+            assert!(resp.status().is_success());
+            let body = resp.bytes().await.expect("body");
+            serde_json::from_slice::<UserInfo>(&body).expect("user info")
+        }
+    };
+
+    // Both answer the same, and both pools are warm before measuring.
+    let ours = runtime.block_on(wechat_call.clone()());
+    assert_eq!(ours, runtime.block_on(bare_call.clone()()));
+    runtime.block_on(run(concurrency * 20, concurrency, wechat_call.clone()));
+    runtime.block_on(run(concurrency * 20, concurrency, bare_call.clone()));
+    let fetches = client.token_fetches();
+
+    let (mut ours, mut theirs, mut ratios) = (Vec::new(), Vec::new(), Vec::new());
+    let mut cpu = [0.0f64; 2];
+    for round in 0..rounds {
+        let mut measure = |which: bool| {
+            let skip = only
+                .as_deref()
+                .is_some_and(|o| o != if which { "wechat" } else { "reqwest" });
+            if skip {
+                return f64::NAN;
+            }
+            let cpu_before = cpu_seconds().unwrap_or(0.0);
+            let elapsed = if which {
+                runtime.block_on(run(calls, concurrency, wechat_call.clone()))
+            } else {
+                runtime.block_on(run(calls, concurrency, bare_call.clone()))
+            };
+            cpu[usize::from(!which)] += cpu_seconds().unwrap_or(0.0) - cpu_before;
+            calls as f64 / elapsed.as_secs_f64()
+        };
+        // Alternate which goes first.
+        let (w, r) = if round % 2 == 0 {
+            let w = measure(true);
+            (w, measure(false))
+        } else {
+            let r = measure(false);
+            (measure(true), r)
+        };
+        ours.push(w);
+        theirs.push(r);
+        ratios.push(w / r);
+    }
+    assert_eq!(client.token_fetches(), fetches, "the token stayed warm");
+
+    let (min, max) = ratios
+        .iter()
+        .fold((f64::MAX, f64::MIN), |(lo, hi), &r| (lo.min(r), hi.max(r)));
+    println!(
+        "client_async/user_get: {rounds} rounds x {calls} calls each, {concurrency} in flight\n  \
+         wechat-async {:>9.0} calls/s (median), {:.1} µs CPU per call (client + mock)\n  \
+         bare reqwest {:>9.0} calls/s (median), {:.1} µs CPU per call (client + mock)\n  \
+         ratio {:.3} (median of per-round ratios; min {min:.3}, max {max:.3})",
+        median(&mut ours),
+        cpu[0] * 1e6 / (rounds * calls) as f64,
+        median(&mut theirs),
+        cpu[1] * 1e6 / (rounds * calls) as f64,
+        median(&mut ratios),
+    );
+}
