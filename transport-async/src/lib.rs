@@ -46,7 +46,7 @@ pub use wechat_core::client::{ClientConfig, Credentials, MpTokenEndpoint};
 pub use wechat_session;
 
 use engine::Engine;
-use wechat_core::api::{Caller, Endpoint, RawCall, RawResponse};
+use wechat_core::api::{Caller, Endpoint, RawCall};
 use wechat_core::secret::{AccessToken, Ticket};
 use wechat_core::time::UnixTime;
 use wechat_core::token::TicketKind;
@@ -190,7 +190,7 @@ macro_rules! client_common {
                 for (k, v) in query {
                     call = call.query(*k, *v);
                 }
-                decode_json(self.engine.call(&call).await?)
+                Ok(self.engine.call(&call).await?.json()?)
             }
 
             /// The escape hatch for POST: JSON in, JSON out. Never retried after a failure
@@ -203,7 +203,7 @@ macro_rules! client_common {
                 let bytes = serde_json::to_vec(body).map_err(|e| {
                     wechat_core::Error::from(wechat_core::error::ConfigError::InvalidArgument(e.to_string()))
                 })?;
-                decode_json(self.engine.call(&RawCall::post(path, bytes)).await?)
+                Ok(self.engine.call(&RawCall::post(path, bytes)).await?.json()?)
             }
 
             /// How many token (and ticket) fetches this client sent to WeChat.
@@ -258,18 +258,6 @@ macro_rules! client_common {
             }
         }
     };
-}
-
-fn decode_json(resp: RawResponse) -> Result<serde_json::Value, Error> {
-    wechat_core::api::json::from_slice_lenient(&resp.body).map_err(|e| {
-        Error::Core(
-            wechat_core::error::ResponseError::Decode {
-                reason: e.to_string(),
-                body: resp.body.clone(),
-            }
-            .into(),
-        )
-    })
 }
 
 /// An official-account (mp) client. Cheap to clone; share one per account.

@@ -14,7 +14,7 @@ use wechat_core::secret::AccessToken;
 use wechat_core::time::UnixTime;
 use wechat_core::token::{
     RefreshFlow, RefreshInput, RefreshStep, RefreshTicket, StoredToken, TicketKind, TokenAction, TokenKeys,
-    TokenMachine, TokenSource,
+    TokenMachine, TokenSource, lease_owner,
 };
 use wechat_session::TokenStore;
 
@@ -259,7 +259,7 @@ impl Engine {
             }
             local.1
         };
-        let owner = format!("{}-{}", std::process::id(), hex(&random16()));
+        let owner = lease_owner(std::process::id(), &random16());
         let mut flow = RefreshFlow::new(
             ticket,
             slot.source.clone(),
@@ -330,8 +330,4 @@ fn store_input<T>(r: Result<T, wechat_session::StoreError>, ok: impl FnOnce(T) -
         Ok(v) => ok(v),
         Err(e) => RefreshInput::StoreFailed(e.to_string()),
     }
-}
-
-pub(crate) fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }

@@ -80,6 +80,17 @@ pub struct RawResponse {
     pub body: Vec<u8>,
 }
 
+impl RawResponse {
+    /// The body as JSON (decoded leniently, like every response: control characters and bad
+    /// UTF-8 are repaired).
+    ///
+    /// # Errors
+    /// [`ResponseError::Decode`](crate::error::ResponseError::Decode) with the raw body.
+    pub fn json(&self) -> Result<serde_json::Value, Error> {
+        json::from_slice_lenient(&self.body).map_err(|e| json::decode_error(e, &self.body))
+    }
+}
+
 impl core::fmt::Debug for RawResponse {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         f.debug_struct("RawResponse")

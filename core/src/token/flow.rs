@@ -120,6 +120,16 @@ impl TokenKeys {
     }
 }
 
+/// A lease owner value for one refresh: unique per process (`process_id`) and per attempt
+/// (`random`), so a lease is only ever released by the refresher that took it.
+pub fn lease_owner(process_id: u32, random: &[u8; 16]) -> String {
+    let mut owner = alloc::format!("{process_id}-");
+    for b in random {
+        owner.push_str(&alloc::format!("{b:02x}"));
+    }
+    owner
+}
+
 /// A store operation or WeChat call the driver must perform, from [`RefreshFlow::poll`].
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[must_use]

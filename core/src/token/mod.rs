@@ -45,7 +45,7 @@
 mod flow;
 mod source;
 
-pub use flow::{RefreshFlow, RefreshInput, RefreshStep, StorePolicy, StoredToken, TokenKeys};
+pub use flow::{RefreshFlow, RefreshInput, RefreshStep, StorePolicy, StoredToken, TokenKeys, lease_owner};
 pub use source::{Fetched, TicketKind, TokenSource};
 
 use alloc::string::{String, ToString};
