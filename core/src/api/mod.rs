@@ -27,6 +27,8 @@ pub mod mp;
 pub mod work;
 
 mod raw;
+#[cfg(test)]
+pub(crate) mod testing;
 
 pub use json::{ApiOk, Download};
 pub use raw::{Prepared, RawCall, RawResponse};

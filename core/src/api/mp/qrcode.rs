@@ -259,7 +259,7 @@ mod tests {
         let mock = MockCaller::default();
         let mut png = ApiResponse::new(200, &b"\x89PNG\r\n"[..]);
         png.content_type = Some("image/jpg".into());
-        mock.responses.borrow_mut().push(png);
+        mock.responses.borrow_mut().push_back(png);
         let image = QrCodeApi::new(&mock).show("gQH4+8/==").unwrap();
         assert_eq!(image.bytes, b"\x89PNG\r\n");
         let req = mock.request();
