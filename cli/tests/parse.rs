@@ -20,7 +20,10 @@ fn wechat(args: &[&str], stdin: Option<&[u8]>) -> Output {
         .unwrap();
     let mut pipe = child.stdin.take().unwrap();
     if let Some(bytes) = stdin {
-        pipe.write_all(bytes).unwrap();
+        // A usage error exits before reading stdin.
+        if let Err(e) = pipe.write_all(bytes) {
+            assert_eq!(e.kind(), std::io::ErrorKind::BrokenPipe, "{e}");
+        }
     }
     drop(pipe);
     child.wait_with_output().unwrap()
