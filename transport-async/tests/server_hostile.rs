@@ -1,7 +1,8 @@
 //! The callback server against hostile clients over loopback: forged, stale, oversized,
 //! malicious-XML and broken requests, slow-loris headers, stalled bodies, other methods, a
-//! panicking handler. Every answer is a 4xx with a named error (or a closed connection),
-//! other clients keep being served, and no answer or log line contains a secret.
+//! panicking handler, more connections than the cap. Every answer is a 4xx with a named error
+//! (or a closed connection), other clients keep being served, and no answer or log line
+//! contains a secret.
 #![cfg(feature = "server")]
 
 mod server_common;
@@ -374,5 +375,41 @@ async fn a_panicking_handler_answers_success_and_the_server_survives() {
             .any(|l| l.starts_with("ERROR") && l.contains("handler exploded on purpose")),
         "the panic is logged"
     );
+    assert_logs_clean();
+}
+
+#[tokio::test]
+async fn at_the_connection_cap_new_clients_wait_for_a_free_slot() {
+    capture_logs();
+    let server = CallbackServer::builder(CallbackHandler::new(CallbackConfig::mp_plain(TOKEN)).unwrap(), echo)
+        .header_read_timeout(Duration::from_secs(30))
+        .max_connections(2)
+        .build();
+    let addr = start(server).await;
+    // Two idle connections take both slots.
+    let first = TcpStream::connect(addr).await.unwrap();
+    let _second = TcpStream::connect(addr).await.unwrap();
+    tokio::time::sleep(Duration::from_millis(200)).await;
+
+    let waiting = tokio::spawn(async move {
+        let started = Instant::now();
+        let (q, body) = plain_request(&text_xml("third", 3), "n3");
+        let r = post(addr, &q, &body).await;
+        (r, started.elapsed())
+    });
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert!(
+        !waiting.is_finished(),
+        "a third connection was served beyond the cap of 2"
+    );
+
+    drop(first); // frees a slot: the waiting client is accepted and answered
+    let (r, waited) = tokio::time::timeout(Duration::from_secs(5), waiting)
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert!(r.body.contains("<Content><![CDATA[ok]]></Content>"), "{}", r.body);
+    assert!(waited >= Duration::from_millis(500), "answered after {waited:?}");
     assert_logs_clean();
 }

@@ -15,7 +15,8 @@
 //!   `Content-Length` is checked first); a client that dribbles its headers is cut off by the
 //!   header read timeout, one that stalls mid-body gets 408 after the body read timeout; forged
 //!   or stale requests get 403, malformed ones 400 (see [`CallbackResponse::rejected`]), other
-//!   methods 405. Client garbage never causes a 5xx, and one connection never holds up another.
+//!   methods 405. Client garbage never causes a 5xx, and one connection never holds up another;
+//!   at most [`Builder::max_connections`] are open at once (the rest wait in the backlog).
 //! - **WeChat's retries.** WeChat resends a callback up to three times when no answer comes
 //!   within 5 s. With deduplication on (the default) your handler runs once per message: a retry
 //!   that arrives after the reply is ready gets the same reply (encrypted afresh with the retry's
@@ -117,6 +118,9 @@ pub const DEFAULT_DEDUP_TTL: Duration = Duration::from_secs(300);
 /// while memory stays bounded under a flood (the oldest marks go first). Give the builder a
 /// shared store ([`Builder::dedup_store`]) for several instances.
 pub const DEFAULT_DEDUP_CAPACITY: usize = 16_384;
+
+/// The default cap on open connections of [`CallbackServer::serve`].
+pub const DEFAULT_MAX_CONNECTIONS: usize = 4_096;
 /// The default for [`Builder::key_prefix`].
 pub const DEFAULT_KEY_PREFIX: &str = "wechat";
 
@@ -131,6 +135,7 @@ pub struct Builder {
     header_read_timeout: Duration,
     body_read_timeout: Duration,
     shutdown_timeout: Duration,
+    max_connections: usize,
     dedup: bool,
     dedup_ttl: Duration,
     store: Option<Arc<dyn AsyncTokenStore>>,
@@ -173,6 +178,15 @@ impl Builder {
     /// after the signal before dropping them (default 10 s).
     pub fn shutdown_timeout(mut self, timeout: Duration) -> Self {
         self.shutdown_timeout = timeout;
+        self
+    }
+
+    /// The most connections [`CallbackServer::serve`] keeps open at once (default
+    /// [`DEFAULT_MAX_CONNECTIONS`]). At the cap it stops accepting until one closes: new
+    /// clients wait in the listen backlog, so a flood of idle connections cannot exhaust file
+    /// descriptors or memory (each is closed after `header_read_timeout` anyway).
+    pub fn max_connections(mut self, max: usize) -> Self {
+        self.max_connections = max.max(1);
         self
     }
 
@@ -220,6 +234,7 @@ impl Builder {
                 header_read_timeout: self.header_read_timeout,
                 body_read_timeout: self.body_read_timeout,
                 shutdown_timeout: self.shutdown_timeout,
+                max_connections: self.max_connections,
                 dedup,
                 path: self.path,
             }),
@@ -234,6 +249,7 @@ impl fmt::Debug for Builder {
             .field("body_limit", &self.body_limit)
             .field("header_read_timeout", &self.header_read_timeout)
             .field("body_read_timeout", &self.body_read_timeout)
+            .field("max_connections", &self.max_connections)
             .field("dedup", &self.dedup)
             .field("dedup_ttl", &self.dedup_ttl)
             .field("prefix", &self.prefix)
@@ -248,6 +264,7 @@ struct Inner {
     header_read_timeout: Duration,
     body_read_timeout: Duration,
     shutdown_timeout: Duration,
+    max_connections: usize,
     dedup: Option<Dedup>,
     path: Option<String>,
 }
@@ -298,6 +315,7 @@ impl CallbackServer {
             header_read_timeout: DEFAULT_READ_TIMEOUT,
             body_read_timeout: DEFAULT_READ_TIMEOUT,
             shutdown_timeout: Duration::from_secs(10),
+            max_connections: DEFAULT_MAX_CONNECTIONS,
             dedup: true,
             dedup_ttl: DEFAULT_DEDUP_TTL,
             store: None,

@@ -69,6 +69,7 @@ impl CallbackServer {
             .max_buf_size(MAX_BUF);
         let (stop_tx, stop_rx) = watch::channel(false);
         let mut connections = JoinSet::new();
+        let max_connections = self.inner.max_connections;
         let mut signal = pin!(signal);
         loop {
             let accepted = poll_fn(|cx| {
@@ -77,6 +78,10 @@ impl CallbackServer {
                 }
                 // Reap finished connection tasks so the set does not grow.
                 while let Poll::Ready(Some(_)) = connections.poll_join_next(cx) {}
+                if connections.len() >= max_connections {
+                    // At the cap: `poll_join_next` wakes us when a connection closes.
+                    return Poll::Pending;
+                }
                 listener.poll_accept(cx).map(Some)
             })
             .await;
