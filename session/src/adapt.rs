@@ -9,7 +9,7 @@ use std::collections::hash_map::DefaultHasher;
 use std::sync::{Mutex, MutexGuard, PoisonError};
 use std::time::Instant;
 
-use crate::store::{AsyncSessionStore, AsyncTokenStore, BoxFuture, SessionStore, StoreError, TokenStore};
+use crate::store::{SessionStore, StoreError, TokenStore};
 use crate::util::next_counter;
 
 /// Number of lock stripes in [`Simple`]: operations on different keys rarely wait for each other.
@@ -150,37 +150,11 @@ impl<S: SessionStore> TokenStore for Simple<S> {
 /// Fine for stores that never block for long ([`MemoryStore`](crate::MemoryStore),
 /// [`FileStore`](crate::FileStore), [`Simple`] over an in-memory map). A sync store that does
 /// network I/O blocks an executor thread for the duration of each call; give such a store a
-/// native [`AsyncTokenStore`] implementation instead, or accept the blocking.
+/// native [`AsyncTokenStore`](crate::AsyncTokenStore) implementation instead, or accept the blocking.
 ///
 /// (A wrapper rather than a blanket `impl<T: TokenStore> AsyncTokenStore for T`, which would
 /// forbid any type from implementing both traits natively.)
 #[derive(Debug, Default, Clone)]
 pub struct Blocking<S>(pub S);
 
-impl<S: SessionStore> AsyncSessionStore for Blocking<S> {
-    fn get<'a>(&'a self, key: &'a str) -> BoxFuture<'a, Result<Option<String>, StoreError>> {
-        Box::pin(async move { self.0.get(key) })
-    }
-
-    fn set<'a>(&'a self, key: &'a str, value: &'a str, ttl: Option<Duration>) -> BoxFuture<'a, Result<(), StoreError>> {
-        Box::pin(async move { self.0.set(key, value, ttl) })
-    }
-
-    fn delete<'a>(&'a self, key: &'a str) -> BoxFuture<'a, Result<(), StoreError>> {
-        Box::pin(async move { self.0.delete(key) })
-    }
-}
-
-impl<S: TokenStore> AsyncTokenStore for Blocking<S> {
-    fn set_nx<'a>(&'a self, key: &'a str, value: &'a str, ttl: Duration) -> BoxFuture<'a, Result<bool, StoreError>> {
-        Box::pin(async move { self.0.set_nx(key, value, ttl) })
-    }
-
-    fn compare_and_delete<'a>(&'a self, key: &'a str, expected: &'a str) -> BoxFuture<'a, Result<bool, StoreError>> {
-        Box::pin(async move { self.0.compare_and_delete(key, expected) })
-    }
-
-    fn incr<'a>(&'a self, key: &'a str, ttl: Duration) -> BoxFuture<'a, Result<u64, StoreError>> {
-        Box::pin(async move { self.0.incr(key, ttl) })
-    }
-}
+inline_async_store!([S: SessionStore] [S: TokenStore] Blocking<S>, this => &this.0);

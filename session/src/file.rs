@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-use crate::store::{AsyncSessionStore, AsyncTokenStore, BoxFuture, SessionStore, StoreError, TokenStore};
+use crate::store::{SessionStore, StoreError, TokenStore};
 use crate::util::{next_counter, ttl_millis, unix_millis_now};
 
 /// One stored value.
@@ -47,7 +47,7 @@ type Entries = BTreeMap<String, FileEntry>;
 /// Unix the files are created with mode `0600` (and new directories with `0700`) because they
 /// hold access tokens.
 ///
-/// Async: [`AsyncTokenStore`] is implemented by running the file operations inline (they are
+/// Async: [`AsyncTokenStore`](crate::AsyncTokenStore) is implemented by running the file operations inline (they are
 /// local and short: a lock, a small read and, for mutations, a small write and `fsync`). If the
 /// `fsync` latency of your disk matters to your executor, wrap calls in `spawn_blocking`.
 ///
@@ -328,33 +328,7 @@ impl TokenStore for FileStore {
     }
 }
 
-impl AsyncSessionStore for FileStore {
-    fn get<'a>(&'a self, key: &'a str) -> BoxFuture<'a, Result<Option<String>, StoreError>> {
-        Box::pin(async move { SessionStore::get(self, key) })
-    }
-
-    fn set<'a>(&'a self, key: &'a str, value: &'a str, ttl: Option<Duration>) -> BoxFuture<'a, Result<(), StoreError>> {
-        Box::pin(async move { SessionStore::set(self, key, value, ttl) })
-    }
-
-    fn delete<'a>(&'a self, key: &'a str) -> BoxFuture<'a, Result<(), StoreError>> {
-        Box::pin(async move { SessionStore::delete(self, key) })
-    }
-}
-
-impl AsyncTokenStore for FileStore {
-    fn set_nx<'a>(&'a self, key: &'a str, value: &'a str, ttl: Duration) -> BoxFuture<'a, Result<bool, StoreError>> {
-        Box::pin(async move { TokenStore::set_nx(self, key, value, ttl) })
-    }
-
-    fn compare_and_delete<'a>(&'a self, key: &'a str, expected: &'a str) -> BoxFuture<'a, Result<bool, StoreError>> {
-        Box::pin(async move { TokenStore::compare_and_delete(self, key, expected) })
-    }
-
-    fn incr<'a>(&'a self, key: &'a str, ttl: Duration) -> BoxFuture<'a, Result<u64, StoreError>> {
-        Box::pin(async move { TokenStore::incr(self, key, ttl) })
-    }
-}
+inline_async_store!(FileStore, this => this);
 
 #[cfg(test)]
 mod tests {

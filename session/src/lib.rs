@@ -24,6 +24,69 @@
 //! `&dyn TokenStore` / `Arc<dyn AsyncTokenStore>`, as the clients do.
 #![warn(missing_docs)]
 
+/// Implements [`AsyncSessionStore`] and [`AsyncTokenStore`] for a store whose sync methods never
+/// block for long, by running them inline when the future is first polled. `$this => $sync`
+/// turns `self` into a reference to the sync store; the optional generics are those of the
+/// session impl and of the token impl.
+macro_rules! inline_async_store {
+    ([$($session:tt)*] [$($token:tt)*] $ty:ty, $this:ident => $sync:expr) => {
+        impl<$($session)*> $crate::store::AsyncSessionStore for $ty {
+            fn get<'a>(&'a self, key: &'a str) -> $crate::store::BoxFuture<'a, Result<Option<String>, $crate::store::StoreError>> {
+                let $this = self;
+                Box::pin(async move { $crate::store::SessionStore::get($sync, key) })
+            }
+
+            fn set<'a>(
+                &'a self,
+                key: &'a str,
+                value: &'a str,
+                ttl: Option<core::time::Duration>,
+            ) -> $crate::store::BoxFuture<'a, Result<(), $crate::store::StoreError>> {
+                let $this = self;
+                Box::pin(async move { $crate::store::SessionStore::set($sync, key, value, ttl) })
+            }
+
+            fn delete<'a>(&'a self, key: &'a str) -> $crate::store::BoxFuture<'a, Result<(), $crate::store::StoreError>> {
+                let $this = self;
+                Box::pin(async move { $crate::store::SessionStore::delete($sync, key) })
+            }
+        }
+
+        impl<$($token)*> $crate::store::AsyncTokenStore for $ty {
+            fn set_nx<'a>(
+                &'a self,
+                key: &'a str,
+                value: &'a str,
+                ttl: core::time::Duration,
+            ) -> $crate::store::BoxFuture<'a, Result<bool, $crate::store::StoreError>> {
+                let $this = self;
+                Box::pin(async move { $crate::store::TokenStore::set_nx($sync, key, value, ttl) })
+            }
+
+            fn compare_and_delete<'a>(
+                &'a self,
+                key: &'a str,
+                expected: &'a str,
+            ) -> $crate::store::BoxFuture<'a, Result<bool, $crate::store::StoreError>> {
+                let $this = self;
+                Box::pin(async move { $crate::store::TokenStore::compare_and_delete($sync, key, expected) })
+            }
+
+            fn incr<'a>(
+                &'a self,
+                key: &'a str,
+                ttl: core::time::Duration,
+            ) -> $crate::store::BoxFuture<'a, Result<u64, $crate::store::StoreError>> {
+                let $this = self;
+                Box::pin(async move { $crate::store::TokenStore::incr($sync, key, ttl) })
+            }
+        }
+    };
+    ($ty:ty, $this:ident => $sync:expr) => {
+        inline_async_store!([] [] $ty, $this => $sync);
+    };
+}
+
 mod adapt;
 pub mod conformance;
 mod file;

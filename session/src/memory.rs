@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use std::sync::{Mutex, MutexGuard, PoisonError};
 use std::time::Instant;
 
-use crate::store::{AsyncSessionStore, AsyncTokenStore, BoxFuture, SessionStore, StoreError, TokenStore};
+use crate::store::{SessionStore, StoreError, TokenStore};
 use crate::util::next_counter;
 
 /// Prune expired entries after this many mutations (amortises the sweep).
@@ -229,33 +229,7 @@ impl TokenStore for MemoryStore {
     }
 }
 
-impl AsyncSessionStore for MemoryStore {
-    fn get<'a>(&'a self, key: &'a str) -> BoxFuture<'a, Result<Option<String>, StoreError>> {
-        Box::pin(async move { SessionStore::get(self, key) })
-    }
-
-    fn set<'a>(&'a self, key: &'a str, value: &'a str, ttl: Option<Duration>) -> BoxFuture<'a, Result<(), StoreError>> {
-        Box::pin(async move { SessionStore::set(self, key, value, ttl) })
-    }
-
-    fn delete<'a>(&'a self, key: &'a str) -> BoxFuture<'a, Result<(), StoreError>> {
-        Box::pin(async move { SessionStore::delete(self, key) })
-    }
-}
-
-impl AsyncTokenStore for MemoryStore {
-    fn set_nx<'a>(&'a self, key: &'a str, value: &'a str, ttl: Duration) -> BoxFuture<'a, Result<bool, StoreError>> {
-        Box::pin(async move { TokenStore::set_nx(self, key, value, ttl) })
-    }
-
-    fn compare_and_delete<'a>(&'a self, key: &'a str, expected: &'a str) -> BoxFuture<'a, Result<bool, StoreError>> {
-        Box::pin(async move { TokenStore::compare_and_delete(self, key, expected) })
-    }
-
-    fn incr<'a>(&'a self, key: &'a str, ttl: Duration) -> BoxFuture<'a, Result<u64, StoreError>> {
-        Box::pin(async move { TokenStore::incr(self, key, ttl) })
-    }
-}
+inline_async_store!(MemoryStore, this => this);
 
 #[cfg(test)]
 mod tests {
