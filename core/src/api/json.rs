@@ -77,37 +77,11 @@ pub fn from_slice_lenient<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, serde_
 /// Returns the input unchanged (borrowed) when there is nothing to repair.
 pub fn sanitize(bytes: &[u8]) -> Cow<'_, [u8]> {
     let text = String::from_utf8_lossy(bytes);
-    let needs_escape = {
-        let mut in_string = false;
-        let mut escaped = false;
-        let mut found = false;
-        for &b in text.as_bytes() {
-            if in_string {
-                if escaped {
-                    escaped = false;
-                } else if b == b'\\' {
-                    escaped = true;
-                } else if b == b'"' {
-                    in_string = false;
-                } else if b < 0x20 {
-                    found = true;
-                    break;
-                }
-            } else if b == b'"' {
-                in_string = true;
-            }
-        }
-        found
-    };
-    if !needs_escape {
-        return match text {
-            Cow::Borrowed(_) => Cow::Borrowed(bytes),
-            Cow::Owned(s) => Cow::Owned(s.into_bytes()),
-        };
-    }
-    let mut out = Vec::with_capacity(text.len() + 16);
+    // One pass over the JSON string state; the output is only built from the first raw
+    // control character inside a string on.
+    let mut out: Option<Vec<u8>> = None;
     let (mut in_string, mut escaped) = (false, false);
-    for &b in text.as_bytes() {
+    for (i, &b) in text.as_bytes().iter().enumerate() {
         if in_string {
             if escaped {
                 escaped = false;
@@ -117,6 +91,11 @@ pub fn sanitize(bytes: &[u8]) -> Cow<'_, [u8]> {
                 in_string = false;
             } else if b < 0x20 {
                 const HEX: &[u8; 16] = b"0123456789abcdef";
+                let out = out.get_or_insert_with(|| {
+                    let mut v = Vec::with_capacity(text.len() + 16);
+                    v.extend_from_slice(&text.as_bytes()[..i]);
+                    v
+                });
                 out.extend_from_slice(b"\\u00");
                 out.push(HEX[(b >> 4) as usize]);
                 out.push(HEX[(b & 0xf) as usize]);
@@ -125,9 +104,15 @@ pub fn sanitize(bytes: &[u8]) -> Cow<'_, [u8]> {
         } else if b == b'"' {
             in_string = true;
         }
-        out.push(b);
+        if let Some(out) = &mut out {
+            out.push(b);
+        }
     }
-    Cow::Owned(out)
+    match (out, text) {
+        (Some(out), _) => Cow::Owned(out),
+        (None, Cow::Borrowed(_)) => Cow::Borrowed(bytes),
+        (None, Cow::Owned(s)) => Cow::Owned(s.into_bytes()),
+    }
 }
 
 /// Whether `body` may have an `errcode` or `base_resp` key: it mentions either, or has a
@@ -348,6 +333,17 @@ mod tests {
         let resp = ApiResponse::json(&b"{\"nickname\":\"a\x02b\x1fc\xff\",\"id\":1}"[..]);
         let u: User = parse_json(&resp).unwrap();
         assert_eq!(u.nickname, "a\u{2}b\u{1f}c\u{fffd}");
+    }
+
+    #[test]
+    fn sanitize_escapes_control_characters_only_inside_strings() {
+        let clean = br#"{"a":"b"}"#;
+        assert!(matches!(sanitize(clean), Cow::Borrowed(_)));
+        assert_eq!(&*sanitize(b"{\"a\":\"\xff\"}"), "{\"a\":\"\u{fffd}\"}".as_bytes());
+        assert_eq!(
+            &*sanitize(b"{\n\"a\":\"x\ty\\\"\x01\"}"),
+            &b"{\n\"a\":\"x\\u0009y\\\"\\u0001\"}"[..]
+        );
     }
 
     #[test]
