@@ -393,6 +393,22 @@ impl RefreshFlow {
         (fresh && !replaced).then_some(stored)
     }
 
+    /// After counting this fetch as the `n`th of the day (in the store, or in this process
+    /// when the store is down): fetch, or stop at the day's budget.
+    fn after_count(&self, forced: bool, n: u64) -> State {
+        let budget = if forced {
+            Some(self.config.force_budget)
+        } else {
+            self.config.daily_budget
+        };
+        match budget {
+            Some(budget) if n > budget => {
+                State::Release(Err(TokenError::QuotaExhausted { used: n - 1, budget }.into()))
+            }
+            _ => State::Fetch { forced },
+        }
+    }
+
     /// Feeds the answer to the last step.
     pub fn handle(&mut self, now: UnixTime, input: RefreshInput) {
         if let RefreshInput::StoreFailed(reason) = &input {
@@ -428,19 +444,7 @@ impl RefreshFlow {
                 Some(stored) => State::Release(Ok(stored)),
                 None => State::Count { forced: false },
             },
-            (State::Count { forced }, RefreshInput::Count(n)) => {
-                let budget = if forced {
-                    Some(self.config.force_budget)
-                } else {
-                    self.config.daily_budget
-                };
-                match budget {
-                    Some(budget) if n > budget => {
-                        State::Release(Err(TokenError::QuotaExhausted { used: n - 1, budget }.into()))
-                    }
-                    _ => State::Fetch { forced },
-                }
-            }
+            (State::Count { forced }, RefreshInput::Count(n)) => self.after_count(forced, n),
             (State::Fetch { forced }, RefreshInput::Fetched(resp)) => {
                 self.fetches += 1;
                 match self.source.parse(&resp) {
@@ -504,20 +508,7 @@ impl RefreshFlow {
                 State::ReadLocked
             }
             State::ReadLocked => State::Count { forced: false },
-            State::Count { forced } => {
-                let n = self.local_fetches + 1;
-                let budget = if forced {
-                    Some(self.config.force_budget)
-                } else {
-                    self.config.daily_budget
-                };
-                match budget {
-                    Some(budget) if n > budget => {
-                        State::Release(Err(TokenError::QuotaExhausted { used: n - 1, budget }.into()))
-                    }
-                    _ => State::Fetch { forced },
-                }
-            }
+            State::Count { forced } => self.after_count(forced, self.local_fetches + 1),
             State::Write(stored) => State::Release(Ok(stored)),
             State::Release(result) => {
                 self.holding_lease = false;
