@@ -185,3 +185,14 @@ pub(crate) fn assert_post(req: &ApiRequest, path: &str, json: &str, idem: Idempo
         Some(crate::http::JSON)
     );
 }
+
+/// The multipart body of an upload: one `media` part between `boundary` lines.
+pub(crate) fn expected_multipart(boundary: &str, filename: &str, content_type: &str, bytes: &[u8]) -> Vec<u8> {
+    let mut body = alloc::format!(
+        "--{boundary}\r\nContent-Disposition: form-data; name=\"media\"; filename=\"{filename}\"\r\nContent-Type: {content_type}\r\n\r\n"
+    )
+    .into_bytes();
+    body.extend_from_slice(bytes);
+    body.extend_from_slice(alloc::format!("\r\n--{boundary}--\r\n").as_bytes());
+    body
+}

@@ -353,13 +353,7 @@ mod tests {
     const BOUNDARY: &str = "----WeChatRsBoundaryabababababababababababababababab";
 
     fn expected_multipart(filename: &str, content_type: &str, bytes: &[u8]) -> Vec<u8> {
-        let mut expected = alloc::format!(
-            "--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"media\"; filename=\"{filename}\"\r\nContent-Type: {content_type}\r\n\r\n"
-        )
-        .into_bytes();
-        expected.extend_from_slice(bytes);
-        expected.extend_from_slice(alloc::format!("\r\n--{BOUNDARY}--\r\n").as_bytes());
-        expected
+        crate::api::testing::expected_multipart(BOUNDARY, filename, content_type, bytes)
     }
 
     #[test]

@@ -293,14 +293,8 @@ mod tests {
 
     const BOUNDARY: &str = "----WeChatRsBoundary5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a5a";
 
-    fn expected_body(filename: &str, content_type: &str, bytes: &[u8]) -> Vec<u8> {
-        let mut body = alloc::format!(
-            "--{BOUNDARY}\r\nContent-Disposition: form-data; name=\"media\"; filename=\"{filename}\"\r\nContent-Type: {content_type}\r\n\r\n"
-        )
-        .into_bytes();
-        body.extend_from_slice(bytes);
-        body.extend_from_slice(alloc::format!("\r\n--{BOUNDARY}--\r\n").as_bytes());
-        body
+    fn expected_multipart(filename: &str, content_type: &str, bytes: &[u8]) -> Vec<u8> {
+        crate::api::testing::expected_multipart(BOUNDARY, filename, content_type, bytes)
     }
 
     #[test]
@@ -322,7 +316,7 @@ mod tests {
             body.content_type,
             alloc::format!("multipart/form-data; boundary={BOUNDARY}")
         );
-        assert_eq!(body.bytes, expected_body("a.jpg", "image/jpeg", b"\xff\xd8\xff"));
+        assert_eq!(body.bytes, expected_multipart("a.jpg", "image/jpeg", b"\xff\xd8\xff"));
         assert_eq!(uploaded.r#type, "image");
         assert_eq!(uploaded.created_at, Some(1_380_000_000));
         assert!(uploaded.media_id.starts_with("1G6nrLmr5EC3"));
@@ -338,7 +332,7 @@ mod tests {
         assert_eq!(req.query[0].1, "file");
         assert_eq!(
             req.body.unwrap().bytes,
-            expected_body("report", "application/pdf", b"%PDF-1")
+            expected_multipart("report", "application/pdf", b"%PDF-1")
         );
         assert!(!alloc::format!("{upload:?}").contains("PDF"));
     }
@@ -354,7 +348,10 @@ mod tests {
         assert_eq!(req.path, "/cgi-bin/media/uploadimg");
         assert!(req.query.is_empty());
         assert_eq!(req.idempotency, NonIdempotent);
-        assert_eq!(req.body.unwrap().bytes, expected_body("x.png", "image/png", b"\x89PNG"));
+        assert_eq!(
+            req.body.unwrap().bytes,
+            expected_multipart("x.png", "image/png", b"\x89PNG")
+        );
     }
 
     #[test]
