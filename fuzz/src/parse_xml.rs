@@ -6,6 +6,8 @@
 //!   holds no more text than the input (no amplification);
 //! - parsing with tight limits succeeds only if parsing with the defaults does, with the same
 //!   tree;
+//! - the flat fast path and the full reader agree: the same tree or the same error, under
+//!   both limits;
 //! - `parse_message` succeeds exactly when the document parses and has a text `MsgType`, for
 //!   both platforms, and the message keeps the whole tree; its raw tree and typed body
 //!   serialize to JSON; an error is an `invalid-xml`, `too-large` or `missing-element`;
@@ -30,6 +32,15 @@ pub fn run(data: &[u8]) -> bool {
         return false;
     };
     let full = xml::parse(text);
+    for limits in [Limits::default(), TIGHT] {
+        let fast = xml::parse_with(text, limits);
+        let slow = xml::parse_full(text, limits);
+        match (&fast, &slow) {
+            (Ok(a), Ok(b)) => assert_eq!(a, b, "the fast path built a different tree"),
+            (Err(a), Err(b)) => assert_eq!(a.to_string(), b.to_string(), "different errors"),
+            _ => panic!("fast path {fast:?}, full reader {slow:?}"),
+        }
+    }
     match &full {
         Ok(doc) => check_tree(doc, Limits::default(), text.len()),
         Err(e) => assert!(

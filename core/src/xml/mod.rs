@@ -10,6 +10,7 @@
 //! The tree is [`Raw`]: each element's children in document order. Typed messages are built
 //! on top of it and keep it, so nothing WeChat sends is ever dropped.
 
+mod flat;
 mod read;
 mod write;
 
@@ -130,6 +131,15 @@ impl Raw {
     /// Appends a child.
     pub fn push(&mut self, name: impl Into<String>, value: RawValue) {
         self.entries.push((Cow::Owned(name.into()), value));
+    }
+
+    /// Appends a parsed child element.
+    fn push_element(&mut self, name: &str, value: RawValue) {
+        if self.entries.capacity() == 0 {
+            // A message has a handful of fields: one allocation, not three.
+            self.entries.reserve(8);
+        }
+        self.entries.push((element_name(name), value));
     }
 
     /// Appends a text child.
@@ -253,12 +263,7 @@ impl<'a> Frame<'a> {
     }
 
     fn push_child(&mut self, name: &str, value: RawValue) {
-        let children = &mut self.children.entries;
-        if children.capacity() == 0 {
-            // A message has a handful of fields: one allocation, not three.
-            children.reserve(8);
-        }
-        children.push((element_name(name), value));
+        self.children.push_element(name, value);
     }
 
     /// A leaf becomes its text; an element with children keeps non-blank text as `#text`.
@@ -315,9 +320,33 @@ pub(crate) fn parse_children(xml: &str, limits: Limits) -> Result<Raw, Error> {
     build(xml, limits).map(|(_, children)| children)
 }
 
-/// Reads a document into its root's name and children.
+/// Parses a document with the full reader only, never the flat fast path: for differential
+/// tests and fuzzing, which check that the two agree. Not part of the stable API.
+#[doc(hidden)]
+pub fn parse_full(xml: &str, limits: Limits) -> Result<Document, Error> {
+    let (root, children) = build_full(prepare(xml, limits)?, limits)?;
+    Ok(Document {
+        root: String::from(root),
+        children,
+    })
+}
+
+/// Reads a document into its root's name and children: the flat fast path when the document
+/// has WeChat's usual shape, else the full reader.
 fn build(xml: &str, limits: Limits) -> Result<(&str, Raw), Error> {
-    let mut reader = Reader::new(prepare(xml, limits)?, limits);
+    let src = prepare(xml, limits)?;
+    let mut children = Raw::new();
+    match flat::scan(src, limits, |name, text| {
+        children.push_element(name, RawValue::Text(String::from(text)))
+    }) {
+        Some(root) => Ok((root, children)),
+        None => build_full(src, limits),
+    }
+}
+
+/// [`build`] with the full reader, for a prepared input.
+fn build_full(src: &str, limits: Limits) -> Result<(&str, Raw), Error> {
+    let mut reader = Reader::new(src, limits);
     // Elements known to have children (attributes count), innermost last. A new element
     // waits in `leaf` until it turns out to have children: most elements are leaves and are
     // stored without ever becoming a frame.
@@ -393,7 +422,18 @@ fn root_children(value: RawValue) -> Raw {
 /// # Errors
 /// As [`parse_with`].
 pub(crate) fn leaf_text<'a>(xml: &'a str, limits: Limits, name: &str) -> Result<Option<Cow<'a, str>>, Error> {
-    let mut reader = Reader::new(prepare(xml, limits)?, limits);
+    let src = prepare(xml, limits)?;
+    let mut first = None;
+    if flat::scan(src, limits, |n, text| {
+        if first.is_none() && n == name {
+            first = Some(text);
+        }
+    })
+    .is_some()
+    {
+        return Ok(first.map(|text| Cow::Borrowed(text.trim())));
+    }
+    let mut reader = Reader::new(src, limits);
     // While inside the first `name` child: its text, and whether it turned out not a leaf.
     let mut current: Option<(TextBuf<'a>, bool)> = None;
     let mut found: Option<Option<TextBuf<'a>>> = None;
