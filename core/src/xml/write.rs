@@ -6,18 +6,13 @@ use alloc::string::String;
 /// (`]]]]><![CDATA[>`) so the document stays well-formed and the text round-trips exactly.
 pub fn push_cdata(out: &mut String, text: &str) {
     out.push_str("<![CDATA[");
-    let bytes = text.as_bytes();
-    // Every `]]>` is found through its `>` (a SIMD scan; text rarely has any).
+    // Each piece ends after a `]]` and the next starts with its `>`.
     let mut start = 0;
-    let mut from = 0;
-    while let Some(i) = memchr::memchr(b'>', &bytes[from..]) {
-        let gt = from + i;
-        if gt >= start + 2 && bytes[gt - 2..gt] == *b"]]" {
-            out.push_str(&text[start..gt]);
-            out.push_str("]]><![CDATA[");
-            start = gt;
-        }
-        from = gt + 1;
+    while let Some(i) = super::flat::cdata_end(&text.as_bytes()[start..]) {
+        let gt = start + i + 2;
+        out.push_str(&text[start..gt]);
+        out.push_str("]]><![CDATA[");
+        start = gt;
     }
     out.push_str(&text[start..]);
     out.push_str("]]>");
