@@ -9,8 +9,9 @@ use std::time::Instant;
 use crate::store::{SessionStore, StoreError, TokenStore};
 use crate::util::next_counter;
 
-/// Prune expired entries after this many mutations (amortises the sweep).
-const PRUNE_EVERY: u32 = 256;
+/// Prune expired entries after this many mutations, or after half as many as the map holds
+/// when that is more: each sweep visits every entry, so it stays a constant cost per mutation.
+const PRUNE_EVERY: usize = 256;
 
 #[derive(Clone)]
 struct Entry {
@@ -28,7 +29,8 @@ impl Entry {
 #[derive(Default)]
 struct Inner {
     map: HashMap<String, Entry>,
-    mutations: u32,
+    /// Mutations since the last sweep.
+    mutations: usize,
     /// At most this many entries (see [`MemoryStore::with_capacity`]).
     capacity: Option<usize>,
 }
@@ -41,19 +43,31 @@ impl Inner {
             && self.map.len() >= capacity
             && !self.map.contains_key(key)
         {
-            self.map.retain(|_, e| e.live(now));
-            if self.map.len() >= capacity {
-                let mut by_expiry: Vec<(Option<Instant>, String)> =
-                    self.map.iter().map(|(k, e)| (e.expires, k.clone())).collect();
-                let evict = (capacity / 8).max(1).min(by_expiry.len());
-                // `None` (never expires) sorts first; flip it to sort last.
-                by_expiry.select_nth_unstable_by_key(evict - 1, |(at, _)| (at.is_none(), *at));
-                for (_, k) in by_expiry.into_iter().take(evict) {
-                    self.map.remove(&k);
-                }
-            }
+            self.make_room(capacity, now);
         }
         self.map.insert(key.to_owned(), entry);
+    }
+
+    /// Drops expired entries and, if that is not enough, the eighth of the entries closest
+    /// to expiry. Only the expiry times are copied and ranked (no keys), so a full store under
+    /// a flood of new keys pays a few comparisons per insert, amortised.
+    fn make_room(&mut self, capacity: usize, now: Instant) {
+        self.map.retain(|_, e| e.live(now));
+        if self.map.len() < capacity {
+            return;
+        }
+        // `None` (never expires) must rank last: `(true, None)` sorts after every `(false, _)`.
+        let rank = |e: &Entry| (e.expires.is_none(), e.expires);
+        let mut ranks: Vec<(bool, Option<Instant>)> = self.map.values().map(rank).collect();
+        let evict = (capacity / 8).max(1).min(ranks.len());
+        let (_, &mut cutoff, _) = ranks.select_nth_unstable(evict - 1);
+        // At least `evict` entries rank at or before the cutoff; drop exactly `evict` of them.
+        let mut left = evict;
+        self.map.retain(|_, e| {
+            let drop = left > 0 && rank(e) <= cutoff;
+            left -= usize::from(drop);
+            !drop
+        });
     }
 
     /// The live entry for `key`, dropping it if it has expired.
@@ -64,10 +78,12 @@ impl Inner {
         self.map.get_mut(key)
     }
 
-    /// Counts a mutation and sweeps expired entries every [`PRUNE_EVERY`] mutations.
+    /// Counts a mutation and sweeps expired entries when enough have happened (see
+    /// [`PRUNE_EVERY`]).
     fn mutated(&mut self, now: Instant) {
-        self.mutations = self.mutations.wrapping_add(1);
-        if self.mutations.is_multiple_of(PRUNE_EVERY) {
+        self.mutations += 1;
+        if self.mutations >= PRUNE_EVERY.max(self.map.len() / 2) {
+            self.mutations = 0;
             self.map.retain(|_, e| e.live(now));
         }
     }
@@ -265,6 +281,20 @@ mod tests {
         let shown = format!("{store:?}");
         assert!(!shown.contains("SECRET-TOKEN-VALUE"), "{shown}");
         assert!(shown.contains("entries: 1"), "{shown}");
+    }
+
+    #[test]
+    fn a_full_store_evicts_exactly_an_eighth_even_among_equals() {
+        for ttl in [None, Some(Duration::from_secs(60))] {
+            let memory = MemoryStore::with_capacity(16);
+            let store: &dyn SessionStore = &memory;
+            for i in 0..16 {
+                store.set(&format!("k{i}"), "v", ttl).unwrap();
+            }
+            store.set("new", "v", ttl).unwrap();
+            assert_eq!(memory.lock().map.len(), 16 - 2 + 1, "{ttl:?}");
+            assert_eq!(store.get("new").unwrap().as_deref(), Some("v"));
+        }
     }
 
     #[test]
