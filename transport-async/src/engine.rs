@@ -237,7 +237,11 @@ impl Engine {
                 TokenKind::None => None,
                 _ => Some(self.token(&self.access, false).await?),
             };
-            match self.send(&req, token.as_ref()).await {
+            // Boxed: the HTTP exchange's state is most of a call's, and the call's future
+            // is itself boxed by `Caller::call`. Two allocations of a few hundred bytes each
+            // stay in the allocator's per-thread caches, where one of over a kilobyte does
+            // not (glibc's cache stops at 1032 bytes): measurably faster per call.
+            match Box::pin(self.send(&req, token.as_ref())).await {
                 Ok(resp) => match state.on_result(endpoint.parse(resp)) {
                     Decision::Done(result) => return result.map_err(Error::from),
                     Decision::ReplayWithFreshToken => {
