@@ -276,6 +276,11 @@ mod tests {
             accepted += 1;
             let full = super::super::parse_full(input, Limits::default()).expect("the full reader accepts it");
             assert_eq!((root, &fast), (full.root.as_str(), &full.children), "{input:?}");
+            // `leaf_text` (the envelope's `Encrypt`) takes the same path.
+            for name in ["a", "B_1.x-y", "Encrypt"] {
+                let text = super::super::leaf_text(input, Limits::default(), name).unwrap();
+                assert_eq!(text.as_deref(), full.children.text(name).map(str::trim), "{input:?}");
+            }
         }
         assert!(accepted > 1000, "only {accepted} inputs took the fast path");
     }
