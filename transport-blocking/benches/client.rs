@@ -25,14 +25,10 @@ use std::time::{Duration, Instant};
 
 use wechat_blocking::WeChatClient;
 use wechat_core::api::mp::user::UserInfo;
-use wechat_tests::{MOCK_MP_APPID, MOCK_MP_SECRET, MockConfig, MockWeChat};
+use wechat_tests::bench::{Side, alternate, setting, user_info_mock};
+use wechat_tests::{MOCK_MP_APPID, MOCK_MP_SECRET};
 
 const OPENID: &str = "oUpF8uMuAJO_M2pxb1Q9zNjWeS6o";
-const USER_INFO: &str = include_str!("../../core/benches/fixtures/user_info.json");
-
-fn setting(name: &str, default: usize) -> usize {
-    std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
-}
 
 /// `threads` threads started once (starting threads per round would measure `mmap` and TLB
 /// shootdowns), running batches of calls on request.
@@ -79,39 +75,14 @@ fn worker(i: usize, pool: &Pool<'_>, sides: [&(dyn Fn() -> UserInfo + Sync); 2])
     }
 }
 
-/// CPU time (user + system) of this whole process so far, in seconds, from `/proc` (Linux;
-/// `None` elsewhere). The mock server runs in this process too, equally for both sides.
-fn cpu_seconds() -> Option<f64> {
-    let stat = std::fs::read_to_string("/proc/self/stat").ok()?;
-    // The fields after the parenthesised command name; utime and stime are the 12th and 13th.
-    let fields: Vec<&str> = stat.rsplit_once(')')?.1.split_whitespace().collect();
-    let ticks: f64 = fields.get(11)?.parse::<f64>().ok()? + fields.get(12)?.parse::<f64>().ok()?;
-    // USER_HZ is 100 on every Linux configuration that matters here.
-    Some(ticks / 100.0)
-}
-
-fn median(values: &mut [f64]) -> f64 {
-    values.sort_by(f64::total_cmp);
-    values[values.len() / 2]
-}
-
 fn main() {
     // `cargo bench` passes `--bench`; `cargo test --benches` passes nothing and gets a smoke run.
     let full = std::env::args().any(|a| a == "--bench");
     let rounds = setting("WECHAT_BENCH_ROUNDS", if full { 61 } else { 1 });
     let calls = setting("WECHAT_BENCH_CALLS", if full { 3_000 } else { 200 });
     let threads = setting("WECHAT_BENCH_CONCURRENCY", 32);
-    // `wechat` or `ureq` runs only that side (for profiling one of them).
-    let only = std::env::var("WECHAT_BENCH_ONLY").ok();
 
-    let mock = MockWeChat::start_background(MockConfig {
-        record_requests: false,
-        ..MockConfig::default()
-    });
-    mock.set_response(
-        "/cgi-bin/user/info",
-        serde_json::from_str(USER_INFO).expect("valid fixture"),
-    );
+    let mock = user_info_mock();
     let base = mock.base_url();
 
     let client = WeChatClient::builder(MOCK_MP_APPID, MOCK_MP_SECRET)
@@ -161,63 +132,27 @@ fn main() {
             let pool = &pool;
             scope.spawn(move || worker(i, pool, sides));
         }
-        measure_rounds(&pool, rounds, calls, threads, only.as_deref(), &client);
+        measure_rounds(&pool, rounds, calls, threads, &client);
         pool.stop();
     });
 }
 
-fn measure_rounds(
-    pool: &Pool<'_>,
-    rounds: usize,
-    calls: usize,
-    threads: usize,
-    only: Option<&str>,
-    client: &WeChatClient,
-) {
+fn measure_rounds(pool: &Pool<'_>, rounds: usize, calls: usize, threads: usize, client: &WeChatClient) {
     // Both connection pools are warm before measuring.
     pool.run(threads * 20, 0);
     pool.run(threads * 20, 1);
     let fetches = client.token_fetches();
-
-    let (mut ours, mut theirs, mut ratios) = (Vec::new(), Vec::new(), Vec::new());
-    let mut cpu = [0.0f64; 2];
-    for round in 0..rounds {
-        let mut measure = |which: bool| {
-            let skip = only.is_some_and(|o| o != if which { "wechat" } else { "ureq" });
-            if skip {
-                return f64::NAN;
-            }
-            let cpu_before = cpu_seconds().unwrap_or(0.0);
-            let elapsed = pool.run(calls, usize::from(!which));
-            cpu[usize::from(!which)] += cpu_seconds().unwrap_or(0.0) - cpu_before;
-            calls as f64 / elapsed.as_secs_f64()
-        };
-        // Alternate which goes first.
-        let (w, u) = if round % 2 == 0 {
-            let w = measure(true);
-            (w, measure(false))
-        } else {
-            let u = measure(false);
-            (measure(true), u)
-        };
-        ours.push(w);
-        theirs.push(u);
-        ratios.push(w / u);
-    }
+    let sides = [
+        Side {
+            key: "wechat",
+            label: "wechat-blocking",
+        },
+        Side {
+            key: "ureq",
+            label: "bare ureq",
+        },
+    ];
+    let title = format!("client_blocking/user_get: {rounds} rounds x {calls} calls each, {threads} threads");
+    alternate(&title, sides, rounds, calls, |side| pool.run(calls, side));
     assert_eq!(client.token_fetches(), fetches, "the token stayed warm");
-
-    let (min, max) = ratios
-        .iter()
-        .fold((f64::MAX, f64::MIN), |(lo, hi), &r| (lo.min(r), hi.max(r)));
-    println!(
-        "client_blocking/user_get: {rounds} rounds x {calls} calls each, {threads} threads\n  \
-         wechat-blocking {:>9.0} calls/s (median), {:.1} µs CPU per call (client + mock)\n  \
-         bare ureq       {:>9.0} calls/s (median), {:.1} µs CPU per call (client + mock)\n  \
-         ratio {:.3} (median of per-round ratios; min {min:.3}, max {max:.3})",
-        median(&mut ours),
-        cpu[0] * 1e6 / (rounds * calls) as f64,
-        median(&mut theirs),
-        cpu[1] * 1e6 / (rounds * calls) as f64,
-        median(&mut ratios),
-    );
 }
