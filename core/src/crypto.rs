@@ -290,7 +290,9 @@ impl MessageCrypto {
     /// Base64-decodes and decrypts `encrypt`, and checks the padding and the length header:
     /// the plaintext with where the message and the receive id are in it.
     fn open(&self, encrypt: &str) -> Result<Opened, Error> {
-        let mut buf = (self.inner.decoder)
+        let mut buf = self
+            .inner
+            .decoder
             .decode(encrypt.as_bytes())
             .map_err(|_| CallbackError::InvalidBase64)?;
         if buf.is_empty() || buf.len() % 16 != 0 {

@@ -187,14 +187,9 @@ impl Engine {
         let request = builder.build().map_err(|_| {
             Error::Core(ConfigError::InvalidArgument(format!("invalid API base URL {:?}", self.base)).into())
         })?;
-        let secret;
-        let secrets: &[&str] = match token {
-            Some(t) => {
-                secret = [t.secret()];
-                &secret
-            }
-            None => &[],
-        };
+        // Scrubbed from transport errors (the token is in the URL).
+        let secret = token.map(AccessToken::secret);
+        let secrets = secret.as_slice();
         let mut resp = self.http.execute(request).await.map_err(|e| transport(e, secrets))?;
         let limit = self.config.max_response_bytes;
         if resp.content_length().is_some_and(|len| len > limit as u64) {

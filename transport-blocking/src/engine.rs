@@ -128,14 +128,9 @@ impl Engine {
     /// Sends one request: no retries, no token logic.
     fn send(&self, req: &ApiRequest, token: Option<&AccessToken>) -> Result<ApiResponse, Error> {
         let http_req = req.to_http(&self.base, token)?;
-        let secret;
-        let secrets: &[&str] = match token {
-            Some(t) => {
-                secret = [t.secret()];
-                &secret
-            }
-            None => &[],
-        };
+        // Scrubbed from transport errors (the token is in the URL).
+        let secret = token.map(AccessToken::secret);
+        let secrets = secret.as_slice();
         let resp = self.agent.run(http_req).map_err(|e| transport(&e, secrets))?;
         let (parts, body) = resp.into_parts();
         let limit = self.config.max_response_bytes;
