@@ -1,8 +1,9 @@
 //! `wechat parse`: the built binary on files and stdin, mp and WeCom, plus rejected input
 //! (exit 1, one `error: <kind>: <detail>` line) and usage errors (exit 2).
 
-use std::io::Write;
-use std::process::{Command, Output, Stdio};
+mod common;
+
+use common::wechat;
 
 use serde_json::{Value, json};
 
@@ -10,28 +11,9 @@ fn fixture(path: &str) -> String {
     format!("{}/../core/tests/fixtures/messages/{path}", env!("CARGO_MANIFEST_DIR"))
 }
 
-fn wechat(args: &[&str], stdin: Option<&[u8]>) -> Output {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_wechat"))
-        .args(args)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut pipe = child.stdin.take().unwrap();
-    if let Some(bytes) = stdin {
-        // A usage error exits before reading stdin.
-        if let Err(e) = pipe.write_all(bytes) {
-            assert_eq!(e.kind(), std::io::ErrorKind::BrokenPipe, "{e}");
-        }
-    }
-    drop(pipe);
-    child.wait_with_output().unwrap()
-}
-
 /// Runs successfully and returns the one JSON object printed (and its text).
 fn parsed(args: &[&str], stdin: Option<&[u8]>) -> (Value, String) {
-    let out = wechat(args, stdin);
+    let out = wechat(args, stdin.unwrap_or_default());
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(0), "stderr: {stderr}");
     assert!(out.stderr.is_empty(), "stderr: {stderr}");
@@ -43,7 +25,7 @@ fn parsed(args: &[&str], stdin: Option<&[u8]>) -> (Value, String) {
 
 /// Fails with exit 1 and returns the single stderr line.
 fn rejected(args: &[&str], stdin: Option<&[u8]>) -> String {
-    let out = wechat(args, stdin);
+    let out = wechat(args, stdin.unwrap_or_default());
     assert_eq!(out.status.code(), Some(1));
     assert!(out.stdout.is_empty(), "nothing on stdout");
     let stderr = String::from_utf8(out.stderr).unwrap();
@@ -207,7 +189,7 @@ fn usage_errors_exit_2() {
         &["parse", "--bogus"][..],
         &["parse", "a.xml", "b.xml"][..],
     ] {
-        let out = wechat(args, Some(b""));
+        let out = wechat(args, b"");
         assert_eq!(out.status.code(), Some(2), "{args:?}");
         assert!(out.stdout.is_empty());
         assert!(!out.stderr.is_empty());
