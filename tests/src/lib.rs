@@ -4,7 +4,7 @@
 //!   and `qyapi.weixin.qq.com` (tokens with WeChat's grace and expiry rules, stable tokens,
 //!   WeCom tokens, JS-SDK tickets, media upload and download).
 //! * [`raw_http`]: a minimal blocking HTTP/1.1 client for asserting on the wire directly.
-//! * [`bench`]: what the client benchmarks share (the mock setup and the alternating rounds).
+//! * [`bench`](mod@bench): what the client benchmarks share (the mock setup and the alternating rounds).
 //!
 //! The default accounts ([`MOCK_MP_APPID`], [`MOCK_WORK_CORPID`], …) are shared constants so
 //! that every scenario test uses the same ones.
