@@ -338,6 +338,75 @@ fn blocking_broken_responses_are_typed_errors() {
     );
 }
 
+/// A server that answers every request with a chunked body (no Content-Length), which the
+/// mock never does: the token, a user in three chunks, or 3 × 400 bytes of file.
+fn chunked_server() -> String {
+    use std::io::{BufRead, BufReader, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(mut stream) = stream else { continue };
+            let mut reader = BufReader::new(stream.try_clone().unwrap());
+            let mut request_line = String::new();
+            reader.read_line(&mut request_line).unwrap();
+            let mut line = String::new();
+            while reader.read_line(&mut line).is_ok_and(|n| n > 2) {
+                line.clear();
+            }
+            let (content_type, chunks): (&str, Vec<Vec<u8>>) = if request_line.contains("/cgi-bin/token") {
+                (
+                    "application/json",
+                    vec![br#"{"access_token":"T","expires_in":7200}"#.to_vec()],
+                )
+            } else if request_line.contains(USER_INFO) {
+                let user = br#"{"subscribe":1,"openid":"o","nickname":"Band","tagid_list":[1,2]}"#;
+                ("application/json", user.chunks(24).map(<[u8]>::to_vec).collect())
+            } else {
+                ("image/jpeg", vec![vec![0xff; 400]; 3])
+            };
+            let mut out = format!(
+                "HTTP/1.1 200 OK\r\ncontent-type: {content_type}\r\ntransfer-encoding: chunked\r\nconnection: close\r\n\r\n"
+            )
+            .into_bytes();
+            for chunk in chunks {
+                out.extend_from_slice(format!("{:x}\r\n", chunk.len()).as_bytes());
+                out.extend_from_slice(&chunk);
+                out.extend_from_slice(b"\r\n");
+            }
+            out.extend_from_slice(b"0\r\n\r\n");
+            let _ = stream.write_all(&out);
+        }
+    });
+    base
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn async_chunked_bodies_are_read_whole_and_capped() {
+    let base = chunked_server();
+    let client = wechat_async::WeChatClient::builder(MOCK_MP_APPID, MOCK_MP_SECRET)
+        .api_base(base)
+        .configure(|c| c.max_response_bytes = 1000)
+        .build();
+    let user = client.user().get("o").await.unwrap();
+    assert_eq!((user.nickname.as_deref(), user.tagid_list), (Some("Band"), vec![1, 2]));
+    let err = client.get("/cgi-bin/big/file", &[]).await.unwrap_err();
+    assert_eq!(err.kind(), "response-too-large");
+}
+
+#[test]
+fn blocking_chunked_bodies_are_read_whole_and_capped() {
+    let base = chunked_server();
+    let client = wechat_blocking::WeChatClient::builder(MOCK_MP_APPID, MOCK_MP_SECRET)
+        .api_base(base)
+        .configure(|c| c.max_response_bytes = 1000)
+        .build();
+    let user = client.user().get("o").unwrap();
+    assert_eq!((user.nickname.as_deref(), user.tagid_list), (Some("Band"), vec![1, 2]));
+    let err = client.get("/cgi-bin/big/file", &[]).unwrap_err();
+    assert_eq!(err.kind(), "response-too-large");
+}
+
 // ---------------------------------------------------------------------------------------------
 // WeCom, tickets, the raw escape hatch
 

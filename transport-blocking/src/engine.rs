@@ -154,7 +154,10 @@ impl Engine {
         loop {
             let token = match req.token {
                 TokenKind::None => None,
-                _ => Some(self.token(&self.access, false)?),
+                _ => Some(match self.ready_token(&self.access) {
+                    Some(token) => token,
+                    None => self.token(&self.access, false)?,
+                }),
             };
             match self.send(&req, token.as_ref()) {
                 Ok(resp) => match state.on_result(endpoint.parse(resp)) {
@@ -207,6 +210,12 @@ impl Engine {
     }
 
     /// The token machine loop: use, wait, or refresh.
+    /// The token when the machine has a valid one not yet due for refresh (nearly every
+    /// call). Otherwise `None`, and the caller goes through [`Engine::token`].
+    fn ready_token(&self, slot: &Slot) -> Option<AccessToken> {
+        lock(&slot.machine).ready(now()).cloned()
+    }
+
     fn token(&self, slot: &Slot, force: bool) -> Result<AccessToken, Error> {
         let mut force = force;
         let mut machine = lock(&slot.machine);

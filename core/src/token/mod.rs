@@ -28,6 +28,9 @@
 //!   `handle_refreshed` (or `until` passes), then poll again. On `Refresh`, run a
 //!   [`RefreshFlow`] and hand its result to [`TokenMachine::handle_refreshed`], always, even on
 //!   failure: that is what wakes the waiters and arms the back-off.
+//! * For a hot path that should not take a lock for writing: [`TokenMachine::ready`] gives
+//!   the token `poll` would hand out without changing any state, or `None`, and then you
+//!   `poll`. It never answers `Refresh`, so it can be called as often as you like.
 //! * After WeChat answers 40001/40014/42001 for a token: [`TokenMachine::invalidate`] with the
 //!   token that was used. It only drops the token if it is still the current one (someone else
 //!   may already have refreshed), then poll again and replay the call once.
@@ -181,6 +184,17 @@ impl TokenMachine {
     /// Whether a refresh is in flight.
     pub fn is_refreshing(&self) -> bool {
         self.in_flight.is_some()
+    }
+
+    /// The token [`poll`](Self::poll) would answer `Ready` with at `now`, when that answer
+    /// changes nothing: a valid token not yet due for refresh. `None` means "call `poll`",
+    /// which may start a refresh, make you wait, or hand out the token anyway (while a refresh
+    /// is in flight). Read-only, so clients can answer most calls without a write lock.
+    pub fn ready(&self, now: UnixTime) -> Option<&AccessToken> {
+        self.current
+            .as_ref()
+            .filter(|c| now < c.refresh_at && now < c.expires_at)
+            .map(|c| &c.token)
     }
 
     /// Decides what the caller does next. Call before every API call, and again after every

@@ -534,3 +534,79 @@ fn an_abandoned_refresh_frees_the_slot_without_backoff() {
     m.abandon(ticket);
     let _next = refresh(m.poll(UnixTime(1000)).unwrap());
 }
+
+/// `ready` is `poll`'s read-only fast path: whenever it gives a token, `poll` at the same
+/// moment answers `Ready` with that token and changes nothing (but forgetting a refresh
+/// presumed dead, which the next `poll` past `refresh_at` does anyway); and it never hides a due
+/// refresh (after a `None`, `poll` still decides). Checked over long random histories.
+#[test]
+fn ready_agrees_with_poll_and_changes_nothing() {
+    let mut seed = 0x2545_f491_4f6c_dd1du64;
+    let mut next = |n: u64| {
+        seed ^= seed << 13;
+        seed ^= seed >> 7;
+        seed ^= seed << 17;
+        seed % n
+    };
+    let (mut ready_hits, mut ready_misses) = (0, 0);
+    for _history in 0..200 {
+        let mut m = TokenMachine::new(cfg());
+        let mut now = 1000u64;
+        let mut tickets = Vec::new();
+        for step in 0..300 {
+            let at = UnixTime(now);
+            let before = format!("{m:?}");
+            match m.ready(at).cloned() {
+                Some(token) => {
+                    ready_hits += 1;
+                    // poll forgets a refresh presumed dead; nothing else may change.
+                    let presumed_dead = m.in_flight.is_some_and(|(_, deadline)| at >= deadline);
+                    assert_eq!(m.poll(at).unwrap(), TokenAction::Ready(token));
+                    if !presumed_dead {
+                        assert_eq!(format!("{m:?}"), before, "poll after ready changed the state");
+                    }
+                }
+                None => {
+                    ready_misses += 1;
+                    // Due for refresh, expired or absent: poll must not answer a fresh Ready
+                    // without a refresh being in flight or backing off.
+                    if let Ok(TokenAction::Ready(_)) = m.clone().poll(at) {
+                        assert!(m.is_refreshing() || m.backoff.is_some(), "{before}");
+                    }
+                }
+            }
+            match next(6) {
+                0 => now += next(4000),
+                1 | 2 => {
+                    if let Ok(TokenAction::Refresh(t)) = m.poll(at) {
+                        tickets.push(t);
+                    }
+                }
+                3 => {
+                    if let Some(t) = tickets.pop() {
+                        let result = if next(3) == 0 {
+                            Err(TokenError::FetchFailed("reset".into()).into())
+                        } else {
+                            Ok(stored(&format!("T{step}"), now + 300 + next(7200)))
+                        };
+                        let _ = m.handle_refreshed(t, at, result);
+                    }
+                }
+                4 => {
+                    if let Some(current) = m.current().map(|(t, _)| t.clone()) {
+                        m.invalidate(&current);
+                    }
+                }
+                _ => {
+                    if let TokenAction::Refresh(t) = m.force_refresh(at) {
+                        tickets.push(t);
+                    }
+                }
+            }
+        }
+    }
+    assert!(
+        ready_hits > 1000 && ready_misses > 1000,
+        "{ready_hits} hits, {ready_misses} misses"
+    );
+}
