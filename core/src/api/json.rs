@@ -17,6 +17,8 @@ use serde::{Deserialize, Deserializer};
 use crate::error::{ApiError, Error, ResponseError};
 use crate::http::ApiResponse;
 
+mod status_keys;
+
 /// `errcode` as WeChat sends it: an integer, or an integer in a string.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 struct Code(i64);
@@ -178,13 +180,52 @@ pub fn check(resp: &ApiResponse) -> Result<(), Error> {
     Ok(())
 }
 
-/// Classifies and decodes a JSON response into `T`.
+/// Classifies and decodes a JSON response into `T`: the same answer as [`check`] followed by
+/// [`from_slice_lenient`], in one pass over a successful body.
+///
+/// The payload is decoded first, noting whether its top-level object has an `errcode` or
+/// `base_resp` key; only then (or when decoding fails) is the body read for a WeChat error.
+/// Success answers, nearly every answer, are read once.
 ///
 /// # Errors
 /// [`Error::Api`], [`ResponseError::Status`], or [`ResponseError::Decode`] with the raw body.
 pub fn parse_json<T: DeserializeOwned>(resp: &ApiResponse) -> Result<T, Error> {
-    check(resp)?;
-    from_slice_lenient(&resp.body).map_err(|e| decode_error(e, &resp.body))
+    if !resp.is_success() {
+        check(resp)?;
+    }
+    let mut named_status = false;
+    match from_slice_watching::<T>(&resp.body, &mut named_status) {
+        Ok(value) if !named_status => Ok(value),
+        Ok(value) => match api_error(&resp.body) {
+            Some(e) => Err(e.into()),
+            None => Ok(value),
+        },
+        Err(e) => Err(match api_error(&resp.body) {
+            Some(api) => api.into(),
+            None => decode_error(e, &resp.body),
+        }),
+    }
+}
+
+/// [`from_slice_lenient`], also setting `*named_status` when the top-level object has an
+/// `errcode` or `base_resp` key.
+fn from_slice_watching<T: DeserializeOwned>(bytes: &[u8], named_status: &mut bool) -> Result<T, serde_json::Error> {
+    fn decode<T: DeserializeOwned>(bytes: &[u8], named_status: &mut bool) -> Result<T, serde_json::Error> {
+        let mut de = serde_json::Deserializer::from_slice(bytes);
+        let value = status_keys::deserialize(&mut de, named_status)?;
+        de.end()?;
+        Ok(value)
+    }
+    match decode(bytes, named_status) {
+        Ok(v) => Ok(v),
+        Err(strict) => match sanitize(bytes) {
+            Cow::Owned(fixed) => {
+                *named_status = false;
+                decode(&fixed, named_status).map_err(|_| strict)
+            }
+            Cow::Borrowed(_) => Err(strict),
+        },
+    }
 }
 
 pub(crate) fn decode_error(e: impl core::fmt::Display, body: &[u8]) -> Error {
@@ -378,5 +419,187 @@ mod tests {
         let mut err = ApiResponse::new(200, &br#"{"errcode":40007,"errmsg":"invalid media_id"}"#[..]);
         err.content_type = Some("text/plain".into());
         assert!(matches!(parse_download(err), Err(Error::Api(e)) if e.code == 40007));
+    }
+}
+
+/// `parse_json` reads a success body once, watching its top-level keys; the reference is
+/// what it replaces (`check`, then `from_slice_lenient`). They must give the same answer —
+/// value or error, byte for byte in `Debug` — for every body, status and output type.
+#[cfg(test)]
+mod one_pass_tests {
+    use alloc::collections::BTreeMap;
+    use alloc::format;
+    use alloc::string::String;
+    use alloc::vec::Vec;
+    use core::fmt::Debug;
+
+    use serde::Deserialize;
+    use serde::de::DeserializeOwned;
+
+    use super::{check, decode_error, from_slice_lenient, parse_json};
+    use crate::api::mp::user::UserInfo;
+    use crate::error::Error;
+    use crate::http::ApiResponse;
+
+    fn reference<T: DeserializeOwned>(resp: &ApiResponse) -> Result<T, Error> {
+        check(resp)?;
+        from_slice_lenient(&resp.body).map_err(|e| decode_error(e, &resp.body))
+    }
+
+    #[derive(Debug, Deserialize)]
+    #[allow(dead_code)]
+    struct Required {
+        id: u64,
+        name: String,
+    }
+
+    #[derive(Debug, Deserialize)]
+    #[serde(transparent)]
+    #[allow(dead_code)]
+    struct Transparent(UserInfo);
+
+    #[derive(Debug, Deserialize)]
+    #[allow(dead_code)]
+    struct Newtype(BTreeMap<String, serde_json::Value>);
+
+    #[derive(Debug, Deserialize)]
+    #[serde(untagged)]
+    #[allow(dead_code)]
+    enum Untagged {
+        Ids { ids: Vec<i64> },
+        Other(serde_json::Value),
+    }
+
+    #[derive(Debug, Deserialize)]
+    #[allow(dead_code)]
+    struct Flattened {
+        #[serde(default)]
+        openid: Option<String>,
+        #[serde(flatten)]
+        rest: BTreeMap<String, serde_json::Value>,
+    }
+
+    #[derive(Debug, Deserialize, Default)]
+    #[serde(default)]
+    #[allow(dead_code)]
+    struct WithErrcode {
+        errcode: i64,
+        errmsg: String,
+        total: u64,
+    }
+
+    fn same<T: DeserializeOwned + Debug>(resp: &ApiResponse) {
+        let (ours, theirs) = (parse_json::<T>(resp), reference::<T>(resp));
+        assert_eq!(
+            format!("{ours:?}"),
+            format!("{theirs:?}"),
+            "{} for status {} and body {:?}",
+            core::any::type_name::<T>(),
+            resp.status,
+            String::from_utf8_lossy(&resp.body)
+        );
+    }
+
+    fn all_types(resp: &ApiResponse) {
+        same::<UserInfo>(resp);
+        same::<serde_json::Value>(resp);
+        same::<Required>(resp);
+        same::<Transparent>(resp);
+        same::<Newtype>(resp);
+        same::<Untagged>(resp);
+        same::<Flattened>(resp);
+        same::<WithErrcode>(resp);
+        same::<Option<UserInfo>>(resp);
+        same::<Vec<i64>>(resp);
+        same::<BTreeMap<String, i64>>(resp);
+    }
+
+    fn seeds() -> Vec<Vec<u8>> {
+        let user = include_bytes!("../../benches/fixtures/user_info.json");
+        let mut seeds: Vec<Vec<u8>> = [
+            &br#"{"errcode":40001,"errmsg":"invalid credential"}"#[..],
+            br#"{"errcode":0,"errmsg":"ok","id":7,"name":"a"}"#,
+            br#"{"id":7,"name":"a","errcode":0}"#,
+            br#"{"id":7,"name":"a","errcode":45009,"errmsg":"reach max api daily quota limit"}"#,
+            br#"{"errcode":"42001","errmsg":"expired"}"#,
+            br#"{"errcode":1.0}"#,
+            br#"{"base_resp":{"errcode":-1,"errmsg":"busy"},"id":1,"name":"b"}"#,
+            br#"{"base_resp":{"errcode":0},"ids":[1,2]}"#,
+            br#"{"err\u0063ode":40014,"errmsg":"x"}"#,
+            br#"{"b\u0061se_resp":{"errcode":-1}}"#,
+            br#"{"data":{"errcode":40001},"id":1,"name":"nested status is not a status"}"#,
+            br#"{"nickname":"errcode","id":1,"name":"base_resp"}"#,
+            br#"{"ids":[1,2,3],"total":3}"#,
+            br#"{"1":1,"2":2}"#,
+            b"{\"nickname\":\"a\x02b\",\"errcode\":40001}",
+            b"{\"nickname\":\"\xff\",\"id\":1,\"name\":\"\xfe\"}",
+            br#"[1,2,3]"#,
+            br#"null"#,
+            br#"7"#,
+            br#""errcode""#,
+            b"",
+            b"  \n",
+            br#"<html>502 Bad Gateway</html>"#,
+            br#"{"errcode":40001,"errmsg":"a"} trailing"#,
+            br#"{"errcode":40001,"errcode":0}"#,
+        ]
+        .iter()
+        .map(|s| s.to_vec())
+        .collect();
+        seeds.push(user.to_vec());
+        let mut with_status = user.to_vec();
+        with_status.truncate(with_status.len() - 1);
+        with_status.extend_from_slice(br#","errcode":0,"errmsg":"ok"}"#);
+        seeds.push(with_status);
+        seeds
+    }
+
+    #[test]
+    fn one_pass_parse_agrees_with_check_then_decode() {
+        for body in seeds() {
+            for status in [200, 204, 404, 500, 503] {
+                let mut resp = ApiResponse::new(status, body.clone());
+                all_types(&resp);
+                resp.content_type = Some("application/json".into());
+                all_types(&resp);
+            }
+        }
+    }
+
+    /// Every seed with many random small damages: bytes replaced, removed, duplicated,
+    /// including the bytes that matter here (quotes, braces, backslashes, key letters).
+    #[test]
+    fn one_pass_parse_agrees_on_damaged_bodies() {
+        let mut state = 0x9e37_79b9_7f4a_7c15u64;
+        let mut next = move |n: usize| {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            (state % n as u64) as usize
+        };
+        const INTERESTING: &[u8] = b"\"{}[]:,\\ue0c_sb01-x \x01\xff";
+        let mut checked = 0;
+        for seed in seeds() {
+            for _ in 0..400 {
+                let mut body = seed.clone();
+                for _ in 0..1 + next(3) {
+                    if body.is_empty() {
+                        body.push(INTERESTING[next(INTERESTING.len())]);
+                        continue;
+                    }
+                    let at = next(body.len());
+                    match next(3) {
+                        0 => body[at] = INTERESTING[next(INTERESTING.len())],
+                        1 => {
+                            body.remove(at);
+                        }
+                        _ => body.insert(at, body[at]),
+                    }
+                }
+                all_types(&ApiResponse::new(200, body));
+                checked += 1;
+            }
+        }
+        assert!(checked > 10_000, "{checked}");
     }
 }
