@@ -37,7 +37,7 @@ fn user_get_build(token: &AccessToken) -> String {
     call.request().expect("valid request").url(API_BASE, Some(token))
 }
 
-fn user_get_parse(body: &[u8]) -> UserInfo {
+fn user_get_parse(body: &'static [u8]) -> UserInfo {
     let call = GetUser {
         openid: OPENID.into(),
         lang: None,

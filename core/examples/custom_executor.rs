@@ -95,7 +95,7 @@ pub fn http_call(base: &str, req: &ApiRequest, token: Option<&AccessToken>) -> s
         status,
         content_type,
         content_disposition: None,
-        body,
+        body: body.into(),
     })
 }
 

@@ -17,6 +17,9 @@ use core::fmt;
 use crate::error::{ConfigError, Error};
 use crate::secret::AccessToken;
 
+/// The body type of [`ApiResponse`], re-exported from the `bytes` crate.
+pub use bytes::Bytes;
+
 /// HTTP method. WeChat uses only these two.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Method {
@@ -313,13 +316,14 @@ pub struct ApiResponse {
     pub content_type: Option<String>,
     /// The `Content-Disposition` header, if any (media downloads carry the file name there).
     pub content_disposition: Option<String>,
-    /// The body.
-    pub body: Vec<u8>,
+    /// The body. [`Bytes`] so that a transport can hand over the buffer it read into without
+    /// copying it (`Vec<u8>`, `String` and `&'static [u8]` convert for free).
+    pub body: Bytes,
 }
 
 impl ApiResponse {
     /// A response with a status and a body, no headers.
-    pub fn new(status: u16, body: impl Into<Vec<u8>>) -> Self {
+    pub fn new(status: u16, body: impl Into<Bytes>) -> Self {
         Self {
             status,
             content_type: None,
@@ -329,7 +333,7 @@ impl ApiResponse {
     }
 
     /// A 200 response with a JSON body (handy in tests and custom transports).
-    pub fn json(body: impl Into<Vec<u8>>) -> Self {
+    pub fn json(body: impl Into<Bytes>) -> Self {
         Self {
             content_type: Some(String::from("application/json; charset=utf-8")),
             ..Self::new(200, body)
@@ -363,7 +367,7 @@ impl From<http::Response<Vec<u8>>> for ApiResponse {
             status: resp.status().as_u16(),
             content_type,
             content_disposition,
-            body: resp.into_body(),
+            body: resp.into_body().into(),
         }
     }
 }

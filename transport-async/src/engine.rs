@@ -7,6 +7,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
+use bytes::{Bytes, BytesMut};
 use tokio::sync::Notify;
 use wechat_core::api::{Endpoint, Prepared};
 use wechat_core::call::{CallState, Decision, TransportDecision};
@@ -201,16 +202,28 @@ impl Engine {
         let content_type = header(reqwest::header::CONTENT_TYPE);
         let content_disposition = header(reqwest::header::CONTENT_DISPOSITION);
         let status = resp.status().as_u16();
-        // Chunk by chunk straight into one buffer, sized from Content-Length when there is one
-        // (checked against the cap above). `bytes()` would gather the same chunks first, and its
-        // future is several times the size of this loop's.
-        let mut body = Vec::with_capacity(resp.content_length().map_or(0, |len| len as usize));
+        // Chunk by chunk (`bytes()` does the same, with a future several times this loop's
+        // size). A body that arrives as one chunk, as small answers do, is handed over as it
+        // is, without a copy; more chunks are gathered into one buffer.
+        let (mut first, mut gathered, mut len) = (None::<Bytes>, BytesMut::new(), 0);
         while let Some(chunk) = resp.chunk().await.map_err(|e| transport(e, secrets))? {
-            if body.len() + chunk.len() > limit {
+            len += chunk.len();
+            if len > limit {
                 return Err(Error::Core(ResponseError::TooLarge { limit }.into()));
             }
-            body.extend_from_slice(&chunk);
+            match first.take() {
+                None if gathered.is_empty() => first = Some(chunk),
+                earlier => {
+                    if let Some(earlier) = earlier {
+                        let expected = resp.content_length().map_or(0, |n| n as usize);
+                        gathered.reserve(expected.max(len).min(limit));
+                        gathered.extend_from_slice(&earlier);
+                    }
+                    gathered.extend_from_slice(&chunk);
+                }
+            }
         }
+        let body = first.unwrap_or_else(|| gathered.freeze());
         Ok(ApiResponse {
             status,
             content_type,

@@ -173,7 +173,7 @@ pub fn check(resp: &ApiResponse) -> Result<(), Error> {
     if !resp.is_success() {
         return Err(ResponseError::Status {
             status: resp.status,
-            body: resp.body.clone(),
+            body: resp.body.to_vec(),
         }
         .into());
     }
@@ -254,7 +254,7 @@ pub struct Download {
     /// The file name from `Content-Disposition`, when present.
     pub filename: Option<String>,
     /// The bytes.
-    pub bytes: Vec<u8>,
+    pub bytes: crate::http::Bytes,
 }
 
 impl core::fmt::Debug for Download {
@@ -415,7 +415,7 @@ mod tests {
         resp.content_disposition = Some("attachment; filename=\"a.jpg\"".into());
         let d = parse_download(resp).unwrap();
         assert_eq!(d.filename.as_deref(), Some("a.jpg"));
-        assert_eq!(d.bytes, b"\xff\xd8\xff\xe0");
+        assert_eq!(&d.bytes[..], b"\xff\xd8\xff\xe0");
         let mut err = ApiResponse::new(200, &br#"{"errcode":40007,"errmsg":"invalid media_id"}"#[..]);
         err.content_type = Some("text/plain".into());
         assert!(matches!(parse_download(err), Err(Error::Api(e)) if e.code == 40007));

@@ -77,7 +77,7 @@ pub struct RawResponse {
     /// The `Content-Type`.
     pub content_type: Option<String>,
     /// The body, unchanged.
-    pub body: Vec<u8>,
+    pub body: crate::http::Bytes,
 }
 
 impl RawResponse {

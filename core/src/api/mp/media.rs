@@ -440,7 +440,7 @@ mod tests {
         jpeg.content_disposition = Some("attachment; filename=\"MEDIA.jpg\"".into());
         match call.parse(jpeg).unwrap() {
             MediaContent::File(d) => {
-                assert_eq!(d.bytes, b"\xff\xd8\xff");
+                assert_eq!(&d.bytes[..], b"\xff\xd8\xff");
                 assert_eq!(d.filename.as_deref(), Some("MEDIA.jpg"));
             }
             other => panic!("{other:?}"),

@@ -261,7 +261,7 @@ mod tests {
         png.content_type = Some("image/jpg".into());
         mock.responses.borrow_mut().push_back(png);
         let image = QrCodeApi::new(&mock).show("gQH4+8/==").unwrap();
-        assert_eq!(image.bytes, b"\x89PNG\r\n");
+        assert_eq!(&image.bytes[..], b"\x89PNG\r\n");
         let req = mock.request();
         assert_eq!(req.method, Method::Get);
         assert_eq!(req.token, TokenKind::None);

@@ -368,7 +368,7 @@ mod tests {
         let got = mock.media().download("MEDIA").unwrap();
         assert_get(&mock.last(), "/cgi-bin/media/get", &["media_id=MEDIA"], Idempotent);
         assert_eq!(got.filename.as_deref(), Some("voice.amr"));
-        assert_eq!(got.bytes, b"#!AMR\n");
+        assert_eq!(&got.bytes[..], b"#!AMR\n");
         assert!(matches!(
             mock.media().download("BAD"),
             Err(Error::Api(e)) if e.code == 40007
