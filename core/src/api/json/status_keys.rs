@@ -8,6 +8,8 @@
 //!
 //! The wrappers forward every call unchanged; they only add the look at each key.
 
+use core::marker::PhantomData;
+
 use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, Visitor};
 
 /// Deserializes `T` from `de`, setting `*named` when the top-level object has a key `errcode`
@@ -17,27 +19,46 @@ where
     T: de::Deserialize<'de>,
     D: Deserializer<'de>,
 {
-    T::deserialize(Top { inner: de, named })
+    T::deserialize(Watch::<_, TopLevel>::new(de, named))
 }
 
 fn is_status_key(key: &[u8]) -> bool {
     matches!(key, b"errcode" | b"base_resp")
 }
 
-/// The top-level deserializer: hands the visitor a [`TopVisitor`], so that the object (found
-/// directly, through an `Option` or a newtype) is read through [`Keys`].
-struct Top<'n, D> {
-    inner: D,
+/// A deserializer, visitor, map or seed wrapped to watch for status keys. At the top level
+/// (`TopLevel`) the deserializer hands its visitor on wrapped, so that the object (found
+/// directly, through an `Option` or a newtype) is read through a wrapped map, whose keys are
+/// read with wrapped seeds (`KeyLevel`), whose visitors look at the key text.
+struct Watch<'n, T, Level> {
+    inner: T,
     named: &'n mut bool,
+    level: PhantomData<Level>,
 }
+
+impl<'n, T, Level> Watch<'n, T, Level> {
+    #[inline(always)]
+    fn new(inner: T, named: &'n mut bool) -> Self {
+        Self {
+            inner,
+            named,
+            level: PhantomData,
+        }
+    }
+}
+
+/// The top-level value and object.
+enum TopLevel {}
+/// One key of the top-level object.
+enum KeyLevel {}
 
 /// Forwards each listed `deserialize_*` method of a wrapper to its inner deserializer, wrapping
 /// the visitor with `$wrap`.
 macro_rules! forward_deserializer {
-    ($wrap:ident; $($method:ident($($arg:ident: $ty:ty),*))*) => {$(
+    ($level:ident; $($method:ident($($arg:ident: $ty:ty),*))*) => {$(
         #[inline(always)]
         fn $method<V: Visitor<'de>>(self, $($arg: $ty,)* visitor: V) -> Result<V::Value, Self::Error> {
-            self.inner.$method($($arg,)* $wrap { inner: visitor, named: self.named })
+            self.inner.$method($($arg,)* Watch::<_, $level>::new(visitor, self.named))
         }
     )*};
 }
@@ -60,10 +81,10 @@ macro_rules! all_deserialize_methods {
     };
 }
 
-impl<'de, D: Deserializer<'de>> Deserializer<'de> for Top<'_, D> {
+impl<'de, D: Deserializer<'de>> Deserializer<'de> for Watch<'_, D, TopLevel> {
     type Error = D::Error;
 
-    all_deserialize_methods!(forward_deserializer!(TopVisitor;));
+    all_deserialize_methods!(forward_deserializer!(TopLevel;));
 
     fn is_human_readable(&self) -> bool {
         self.inner.is_human_readable()
@@ -110,12 +131,7 @@ macro_rules! forward_plain_visits {
     };
 }
 
-struct TopVisitor<'n, V> {
-    inner: V,
-    named: &'n mut bool,
-}
-
-impl<'de, V: Visitor<'de>> Visitor<'de> for TopVisitor<'_, V> {
+impl<'de, V: Visitor<'de>> Visitor<'de> for Watch<'_, V, TopLevel> {
     type Value = V::Value;
 
     forward_plain_visits!();
@@ -125,43 +141,27 @@ impl<'de, V: Visitor<'de>> Visitor<'de> for TopVisitor<'_, V> {
     }
 
     fn visit_some<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
-        self.inner.visit_some(Top {
-            inner: d,
-            named: self.named,
-        })
+        self.inner.visit_some(Watch::<_, TopLevel>::new(d, self.named))
     }
 
     fn visit_newtype_struct<D: Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
-        self.inner.visit_newtype_struct(Top {
-            inner: d,
-            named: self.named,
-        })
+        self.inner
+            .visit_newtype_struct(Watch::<_, TopLevel>::new(d, self.named))
     }
 
     #[inline(always)]
     fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
-        self.inner.visit_map(Keys {
-            inner: map,
-            named: self.named,
-        })
+        self.inner.visit_map(Watch::<_, TopLevel>::new(map, self.named))
     }
 }
 
-/// The top-level object: each key goes through [`Key`], values pass untouched.
-struct Keys<'n, A> {
-    inner: A,
-    named: &'n mut bool,
-}
-
-impl<'de, A: MapAccess<'de>> MapAccess<'de> for Keys<'_, A> {
+/// The top-level object: each key is read through a `KeyLevel` seed, values pass untouched.
+impl<'de, A: MapAccess<'de>> MapAccess<'de> for Watch<'_, A, TopLevel> {
     type Error = A::Error;
 
     #[inline(always)]
     fn next_key_seed<K: DeserializeSeed<'de>>(&mut self, seed: K) -> Result<Option<K::Value>, A::Error> {
-        self.inner.next_key_seed(KeySeed {
-            inner: seed,
-            named: self.named,
-        })
+        self.inner.next_key_seed(Watch::<_, KeyLevel>::new(seed, self.named))
     }
 
     fn next_value_seed<S: DeserializeSeed<'de>>(&mut self, seed: S) -> Result<S::Value, A::Error> {
@@ -173,86 +173,66 @@ impl<'de, A: MapAccess<'de>> MapAccess<'de> for Keys<'_, A> {
     }
 }
 
-struct KeySeed<'n, K> {
-    inner: K,
-    named: &'n mut bool,
-}
-
-impl<'de, K: DeserializeSeed<'de>> DeserializeSeed<'de> for KeySeed<'_, K> {
+impl<'de, K: DeserializeSeed<'de>> DeserializeSeed<'de> for Watch<'_, K, KeyLevel> {
     type Value = K::Value;
 
     #[inline(always)]
     fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<K::Value, D::Error> {
-        self.inner.deserialize(Key {
-            inner: d,
-            named: self.named,
-        })
+        self.inner.deserialize(Watch::<_, KeyLevel>::new(d, self.named))
     }
 }
 
 /// One top-level key: whatever the key's type asks for, the text it gets is looked at.
-struct Key<'n, D> {
-    inner: D,
-    named: &'n mut bool,
-}
-
-impl<'de, D: Deserializer<'de>> Deserializer<'de> for Key<'_, D> {
+impl<'de, D: Deserializer<'de>> Deserializer<'de> for Watch<'_, D, KeyLevel> {
     type Error = D::Error;
 
-    all_deserialize_methods!(forward_deserializer!(KeyVisitor;));
+    all_deserialize_methods!(forward_deserializer!(KeyLevel;));
 
     fn is_human_readable(&self) -> bool {
         self.inner.is_human_readable()
     }
 }
 
-struct KeyVisitor<'n, V> {
-    inner: V,
-    named: &'n mut bool,
+#[inline(always)]
+fn look(named: &mut bool, key: &[u8]) {
+    *named |= is_status_key(key);
 }
 
-impl KeyVisitor<'_, ()> {
-    #[inline(always)]
-    fn look(named: &mut bool, key: &[u8]) {
-        *named |= is_status_key(key);
-    }
-}
-
-impl<'de, V: Visitor<'de>> Visitor<'de> for KeyVisitor<'_, V> {
+impl<'de, V: Visitor<'de>> Visitor<'de> for Watch<'_, V, KeyLevel> {
     type Value = V::Value;
 
     forward_plain_visits!();
 
     #[inline(always)]
     fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
-        KeyVisitor::look(self.named, v.as_bytes());
+        look(self.named, v.as_bytes());
         self.inner.visit_str(v)
     }
 
     #[inline(always)]
     fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Self::Value, E> {
-        KeyVisitor::look(self.named, v.as_bytes());
+        look(self.named, v.as_bytes());
         self.inner.visit_borrowed_str(v)
     }
 
     #[inline(always)]
     fn visit_string<E: de::Error>(self, v: alloc::string::String) -> Result<Self::Value, E> {
-        KeyVisitor::look(self.named, v.as_bytes());
+        look(self.named, v.as_bytes());
         self.inner.visit_string(v)
     }
 
     fn visit_bytes<E: de::Error>(self, v: &[u8]) -> Result<Self::Value, E> {
-        KeyVisitor::look(self.named, v);
+        look(self.named, v);
         self.inner.visit_bytes(v)
     }
 
     fn visit_borrowed_bytes<E: de::Error>(self, v: &'de [u8]) -> Result<Self::Value, E> {
-        KeyVisitor::look(self.named, v);
+        look(self.named, v);
         self.inner.visit_borrowed_bytes(v)
     }
 
     fn visit_byte_buf<E: de::Error>(self, v: alloc::vec::Vec<u8>) -> Result<Self::Value, E> {
-        KeyVisitor::look(self.named, &v);
+        look(self.named, &v);
         self.inner.visit_byte_buf(v)
     }
 
