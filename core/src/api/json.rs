@@ -66,10 +66,19 @@ struct Head {
 /// # Errors
 /// serde_json's error from the strict attempt when the body cannot be repaired.
 pub fn from_slice_lenient<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, serde_json::Error> {
-    match serde_json::from_slice(bytes) {
+    leniently(bytes, |bytes| serde_json::from_slice(bytes))
+}
+
+/// Runs `decode` on `bytes`, and once more on the repaired bytes if that fails and
+/// [`sanitize`] changes anything; the error is always the strict attempt's.
+fn leniently<T>(
+    bytes: &[u8],
+    mut decode: impl FnMut(&[u8]) -> Result<T, serde_json::Error>,
+) -> Result<T, serde_json::Error> {
+    match decode(bytes) {
         Ok(v) => Ok(v),
         Err(strict) => match sanitize(bytes) {
-            Cow::Owned(fixed) => serde_json::from_slice(&fixed).map_err(|_| strict),
+            Cow::Owned(fixed) => decode(&fixed).map_err(|_| strict),
             Cow::Borrowed(_) => Err(strict),
         },
     }
@@ -191,6 +200,7 @@ pub fn check(resp: &ApiResponse) -> Result<(), Error> {
 /// [`Error::Api`], [`ResponseError::Status`], or [`ResponseError::Decode`] with the raw body.
 pub fn parse_json<T: DeserializeOwned>(resp: &ApiResponse) -> Result<T, Error> {
     if !resp.is_success() {
+        // Classified as always: a WeChat error in the body, else the status.
         check(resp)?;
     }
     let mut named_status = false;
@@ -210,22 +220,13 @@ pub fn parse_json<T: DeserializeOwned>(resp: &ApiResponse) -> Result<T, Error> {
 /// [`from_slice_lenient`], also setting `*named_status` when the top-level object has an
 /// `errcode` or `base_resp` key.
 fn from_slice_watching<T: DeserializeOwned>(bytes: &[u8], named_status: &mut bool) -> Result<T, serde_json::Error> {
-    fn decode<T: DeserializeOwned>(bytes: &[u8], named_status: &mut bool) -> Result<T, serde_json::Error> {
+    leniently(bytes, |bytes| {
+        *named_status = false;
         let mut de = serde_json::Deserializer::from_slice(bytes);
         let value = status_keys::deserialize(&mut de, named_status)?;
         de.end()?;
         Ok(value)
-    }
-    match decode(bytes, named_status) {
-        Ok(v) => Ok(v),
-        Err(strict) => match sanitize(bytes) {
-            Cow::Owned(fixed) => {
-                *named_status = false;
-                decode(&fixed, named_status).map_err(|_| strict)
-            }
-            Cow::Borrowed(_) => Err(strict),
-        },
-    }
+    })
 }
 
 pub(crate) fn decode_error(e: impl core::fmt::Display, body: &[u8]) -> Error {
