@@ -436,18 +436,50 @@ impl CallbackHandler {
 }
 
 impl Message {
-    /// The key WeChat's retries of this message share: `MsgId` when present, otherwise
-    /// `FromUserName` + `CreateTime` (+ the event key), the rule WeChat documents for events.
+    /// The key WeChat's retries of this message share, and only they.
+    ///
+    /// `{ToUserName}:{AgentID or -}:msg:{MsgId}` for messages (WeChat's documented id), and
+    /// `{ToUserName}:{AgentID or -}:evt:{digest}` for events, where the digest (SHA1) covers
+    /// every element of the message as sent: two menu clicks with different `EventKey`s in one
+    /// second, or several WeCom `change_contact` events in one second, get different keys,
+    /// while a retry (the same plaintext) gets the same one. (`FromUserName` + `CreateTime`,
+    /// the rule WeChat documents for events, merges such distinct events.) Keys never contain
+    /// message text.
     pub fn dedup_key(&self) -> String {
-        match self.id {
-            Some(id) => alloc::format!("{}:msg:{id}", self.target),
-            None => alloc::format!(
-                "{}:evt:{}:{}:{}",
-                self.target,
-                self.source,
-                self.time,
-                self.event_key().unwrap_or("")
-            ),
+        let agent = match self.agent {
+            Some(agent) => alloc::format!("{agent}"),
+            None => String::from("-"),
+        };
+        match (self.id, &self.body) {
+            (Some(id), body) if !matches!(body, crate::message::Body::Event(_)) => {
+                alloc::format!("{}:{agent}:msg:{id}", self.target)
+            }
+            _ => {
+                use sha1::Digest;
+                let mut hasher = sha1::Sha1::new();
+                digest_raw(&mut hasher, &self.raw);
+                let digest = crate::signature::Signature::from_digest(&hasher.finalize());
+                alloc::format!("{}:{agent}:evt:{}", self.target, digest.as_str())
+            }
+        }
+    }
+}
+
+/// Feeds an element tree to `hasher` unambiguously: every name and text is length-prefixed
+/// and every nested element tagged, so two different trees never feed the same bytes.
+fn digest_raw(hasher: &mut sha1::Sha1, raw: &crate::xml::Raw) {
+    fn put(hasher: &mut sha1::Sha1, tag: u8, bytes: &[u8]) {
+        use sha1::Digest;
+        hasher.update([tag]);
+        hasher.update((bytes.len() as u64).to_le_bytes());
+        hasher.update(bytes);
+    }
+    put(hasher, b'{', &(raw.len() as u64).to_le_bytes());
+    for (name, value) in raw.iter() {
+        put(hasher, b'n', name.as_bytes());
+        match value {
+            crate::xml::RawValue::Text(text) => put(hasher, b't', text.as_bytes()),
+            crate::xml::RawValue::Map(map) => digest_raw(hasher, map),
         }
     }
 }

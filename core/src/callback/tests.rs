@@ -185,13 +185,45 @@ fn encrypted_modes_need_a_key() {
 fn dedup_keys() {
     let h = CallbackHandler::new(CallbackConfig::mp_plain(TOKEN)).unwrap();
     let q = signed_query(Kind::Mp, &token(), "1411525903", "n", None, None);
-    let Inbound::Message { message, .. } = h.handle("POST", &q, text_xml("x").as_bytes(), NOW).unwrap() else {
-        panic!()
+    let message = |xml: &str| {
+        let Inbound::Message { message, .. } = h.handle("POST", &q, xml.as_bytes(), NOW).unwrap() else {
+            panic!()
+        };
+        message
     };
-    assert_eq!(message.dedup_key(), "gh_1:msg:42");
-    let evt = "<xml><ToUserName>gh_1</ToUserName><FromUserName>oU</FromUserName><CreateTime>7</CreateTime><MsgType>event</MsgType><Event>CLICK</Event></xml>";
-    let Inbound::Message { message, .. } = h.handle("POST", &q, evt.as_bytes(), NOW).unwrap() else {
-        panic!()
+    assert_eq!(message(&text_xml("x")).dedup_key(), "gh_1:-:msg:42");
+    let click = |key: &str| {
+        alloc::format!(
+            "<xml><ToUserName>gh_1</ToUserName><FromUserName>oU</FromUserName><CreateTime>7</CreateTime>\
+             <MsgType>event</MsgType><Event>CLICK</Event><EventKey>{key}</EventKey></xml>"
+        )
     };
-    assert_eq!(message.dedup_key(), "gh_1:evt:oU:7:click");
+    let a = message(&click("A")).dedup_key();
+    assert!(a.starts_with("gh_1:-:evt:") && a.len() == "gh_1:-:evt:".len() + 40, "{a}");
+    // A retry (the same plaintext, even laid out differently) matches; another button does not.
+    assert_eq!(message(&click("A").replace("><", ">\n<")).dedup_key(), a);
+    assert_ne!(message(&click("B")).dedup_key(), a);
+    // Two WeCom contact changes of one second, and the same event for two agents, differ.
+    let change = |user: &str, agent: &str| {
+        let xml = alloc::format!(
+            "<xml><ToUserName>ww1</ToUserName><FromUserName>sys</FromUserName><CreateTime>7</CreateTime>\
+             <MsgType>event</MsgType><Event>change_contact</Event><ChangeType>update_user</ChangeType>\
+             <UserID>{user}</UserID>{agent}</xml>"
+        );
+        crate::message::parse_message(&xml, Kind::Work).unwrap().dedup_key()
+    };
+    assert_ne!(change("zhangsan", ""), change("lisi", ""));
+    assert_eq!(change("zhangsan", ""), change("zhangsan", ""));
+    let one = change("zhangsan", "<AgentID>1000002</AgentID>");
+    assert!(one.starts_with("ww1:1000002:evt:"), "{one}");
+    assert_ne!(one, change("zhangsan", "<AgentID>1000003</AgentID>"));
+    // Distinct trees never feed the same bytes: a text and a nested element of the same text.
+    let nested = crate::message::parse_message(
+        "<xml><MsgType>event</MsgType><Event>x</Event><A><B>1</B></A></xml>",
+        Kind::Mp,
+    )
+    .unwrap();
+    let flat = crate::message::parse_message("<xml><MsgType>event</MsgType><Event>x</Event><A>1</A></xml>", Kind::Mp)
+        .unwrap();
+    assert_ne!(nested.dedup_key(), flat.dedup_key());
 }
