@@ -92,6 +92,13 @@ pub enum CallbackError {
     /// A required XML element is missing (`Encrypt`, `MsgType`, ...).
     #[error("missing element <{0}>")]
     MissingElement(&'static str),
+    /// An element that must appear once appears several times (two `Encrypt`s: which one
+    /// the signature covers would be ambiguous).
+    #[error("more than one <{0}> element")]
+    DuplicateElement(&'static str),
+    /// The document's root element is not `<xml>`, the root of everything WeChat sends.
+    #[error("the root element is <{0}>, not <xml>")]
+    UnexpectedRoot(String),
     /// A required query parameter is missing (`signature`, `timestamp`, ...).
     #[error("missing query parameter `{0}`")]
     MissingParameter(&'static str),
@@ -129,6 +136,8 @@ impl CallbackError {
             CallbackError::InvalidUtf8 => "invalid-utf8",
             CallbackError::InvalidXml(_) => "invalid-xml",
             CallbackError::MissingElement(_) => "missing-element",
+            CallbackError::DuplicateElement(_) => "duplicate-element",
+            CallbackError::UnexpectedRoot(_) => "unexpected-root",
             CallbackError::MissingParameter(_) => "missing-parameter",
             CallbackError::InvalidParameter(_) => "invalid-parameter",
             CallbackError::StaleTimestamp { .. } => "stale-timestamp",

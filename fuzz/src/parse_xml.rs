@@ -24,6 +24,7 @@ pub const TIGHT: Limits = Limits {
     max_bytes: 2048,
     max_depth: 4,
     max_elements: 24,
+    max_attributes: 3,
 };
 
 /// Runs one input; `true` when it parsed as a message.
@@ -66,6 +67,7 @@ pub fn run(data: &[u8]) -> bool {
         match parse_message(text, kind) {
             Ok(message) => {
                 assert!(has_type, "a message without a text MsgType");
+                assert_eq!(full.as_ref().map(|doc| doc.root.as_str()), Ok("xml"));
                 let doc = full.as_ref().expect("the document parsed");
                 assert_eq!(message.raw, doc.children, "the message lost part of the tree");
                 assert_eq!(message.kind, kind);
@@ -75,8 +77,12 @@ pub fn run(data: &[u8]) -> bool {
                 parsed = true;
             }
             Err(e) => {
-                assert!(!has_type, "a valid message was rejected: {e}");
-                assert!(matches!(e.kind(), "invalid-xml" | "too-large" | "missing-element"));
+                let foreign = full.as_ref().is_ok_and(|doc| doc.root != "xml");
+                assert!(!has_type || foreign, "a valid message was rejected: {e}");
+                assert!(matches!(
+                    e.kind(),
+                    "invalid-xml" | "too-large" | "missing-element" | "unexpected-root"
+                ));
             }
         }
     }

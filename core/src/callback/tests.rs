@@ -2,6 +2,7 @@
 
 use super::*;
 use crate::message::Body;
+use alloc::string::ToString;
 
 const TOKEN: &str = "123456";
 const KEY: &str = "kWxPEV2UEDyxWpmPdKC3F4dgPDmOvfKX1HGnEUDS1aR";
@@ -199,7 +200,10 @@ fn dedup_keys() {
         )
     };
     let a = message(&click("A")).dedup_key();
-    assert!(a.starts_with("gh_1:-:evt:") && a.len() == "gh_1:-:evt:".len() + 40, "{a}");
+    assert!(
+        a.starts_with("gh_1:-:evt:") && a.len() == "gh_1:-:evt:".len() + 40,
+        "{a}"
+    );
     // A retry (the same plaintext, even laid out differently) matches; another button does not.
     assert_eq!(message(&click("A").replace("><", ">\n<")).dedup_key(), a);
     assert_ne!(message(&click("B")).dedup_key(), a);
@@ -223,7 +227,118 @@ fn dedup_keys() {
         Kind::Mp,
     )
     .unwrap();
-    let flat = crate::message::parse_message("<xml><MsgType>event</MsgType><Event>x</Event><A>1</A></xml>", Kind::Mp)
-        .unwrap();
+    let flat =
+        crate::message::parse_message("<xml><MsgType>event</MsgType><Event>x</Event><A>1</A></xml>", Kind::Mp).unwrap();
     assert_ne!(nested.dedup_key(), flat.dedup_key());
+}
+
+/// `<xml a0="" a1="" …>` with distinct names, as long as fits in `max_body`.
+fn attribute_flood(max_body: usize) -> (String, usize) {
+    const FIRST: &[u8] = b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ_";
+    const REST: &[u8] = b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_.-";
+    const TAIL: &str = "><MsgType>text</MsgType></xml>";
+    let mut body = String::from("<xml");
+    let mut count = 0;
+    'names: for len in 1..=3 {
+        let combos = FIRST.len() * REST.len().pow(len - 1);
+        for mut n in 0..combos {
+            let mut name = alloc::vec![FIRST[n % FIRST.len()]];
+            n /= FIRST.len();
+            for _ in 1..len {
+                name.push(REST[n % REST.len()]);
+                n /= REST.len();
+            }
+            if body.len() + name.len() + 4 + TAIL.len() > max_body {
+                break 'names;
+            }
+            body.push(' ');
+            body.push_str(core::str::from_utf8(&name).unwrap());
+            body.push_str("=\"\"");
+            count += 1;
+        }
+    }
+    body.push_str(TAIL);
+    (body, count)
+}
+
+#[test]
+fn an_attribute_flood_is_rejected_without_quadratic_work() {
+    // 1 MiB of distinct attributes with a made-up signature: the duplicate-attribute check
+    // compared every attribute with every earlier one, tens of seconds of CPU per request
+    // before the signature could be checked. Now the count is capped at once.
+    let config = CallbackConfig::work(TOKEN, KEY, APP).unwrap();
+    let (body, count) = attribute_flood(config.max_body);
+    assert!(
+        count >= 150_000 && body.len() <= 1 << 20,
+        "{count} attributes, {} bytes",
+        body.len()
+    );
+    let h = CallbackHandler::new(config).unwrap();
+    let q = "msg_signature=0123456789abcdef0123456789abcdef01234567&timestamp=1411525903&nonce=n";
+    let err = h.handle("POST", q, body.as_bytes(), NOW).unwrap_err();
+    assert_eq!(err.kind(), "invalid-xml");
+    assert!(err.to_string().contains("more than 16 attributes"), "{err}");
+    assert_eq!(CallbackResponse::rejected(&err).status, 400);
+    // The same document in plain mode (the signature checks out, the body is parsed).
+    let h = CallbackHandler::new(CallbackConfig::mp_plain(TOKEN)).unwrap();
+    let q = signed_query(Kind::Mp, &token(), "1411525903", "n", None, None);
+    let err = h.handle("POST", &q, body.as_bytes(), NOW).unwrap_err();
+    assert!(err.to_string().contains("attributes"), "{err}");
+    // A few attributes are still read (and kept as `@name`).
+    let few = "<xml a=\"1\" b=\"2\"><MsgType>text</MsgType></xml>";
+    let msg = crate::message::parse_message(few, Kind::Mp).unwrap();
+    assert_eq!(msg.raw.text("@a"), Some("1"));
+}
+
+#[test]
+fn ambiguous_and_foreign_documents_are_rejected() {
+    let config = CallbackConfig::mp_encrypted(Mode::Compatible, TOKEN, KEY, APP).unwrap();
+    let crypto = config.crypto.clone().unwrap();
+    let h = CallbackHandler::new(config).unwrap();
+    let good = crypto.encrypt(text_xml("signed").as_bytes(), &[9; 16]);
+    let other = crypto.encrypt(text_xml("unsigned").as_bytes(), &[8; 16]);
+    let q = signed_query(Kind::Mp, &token(), "1411525903", "n", None, Some(&good));
+    // Two `Encrypt`s, in either order, flat or not: which one is signed is ambiguous.
+    for body in [
+        alloc::format!("<xml><Encrypt>{good}</Encrypt><Encrypt>{other}</Encrypt></xml>"),
+        alloc::format!("<xml><Encrypt>{other}</Encrypt><Encrypt>{good}</Encrypt></xml>"),
+        alloc::format!("<xml><A><B/></A><Encrypt>{good}</Encrypt><Encrypt><![CDATA[{other}]]></Encrypt></xml>"),
+    ] {
+        let err = h.handle("POST", &q, body.as_bytes(), NOW).unwrap_err();
+        assert_eq!(
+            err,
+            Error::Callback(CallbackError::DuplicateElement("Encrypt")),
+            "{body}"
+        );
+        assert_eq!(CallbackResponse::rejected(&err).status, 400);
+    }
+    // One `Encrypt` is still fine, next to the plaintext fields of compatible mode.
+    for body in [
+        alloc::format!("<xml><ToUserName>gh_1</ToUserName><Encrypt>{good}</Encrypt></xml>"),
+        // The flat fast path gives up after `Encrypt`; the full reader must not count it twice.
+        alloc::format!("<xml><Encrypt>{good}</Encrypt><A><B/></A></xml>"),
+    ] {
+        assert!(h.handle("POST", &q, body.as_bytes(), NOW).is_ok(), "{body}");
+    }
+    // A root other than <xml>: neither an envelope nor a message.
+    let body = alloc::format!("<root><Encrypt>{good}</Encrypt></root>");
+    let err = h.handle("POST", &q, body.as_bytes(), NOW).unwrap_err();
+    assert_eq!(err, Error::Callback(CallbackError::UnexpectedRoot("root".into())));
+    let plain = CallbackHandler::new(CallbackConfig::mp_plain(TOKEN)).unwrap();
+    let q = signed_query(Kind::Mp, &token(), "1411525903", "n", None, None);
+    let body = text_xml("hi").replace("<xml>", "<root>").replace("</xml>", "</root>");
+    let err = plain.handle("POST", &q, body.as_bytes(), NOW).unwrap_err();
+    assert_eq!(err.kind(), "unexpected-root");
+    assert_eq!(CallbackResponse::rejected(&err).status, 400);
+    let long = alloc::format!("<{0}><MsgType>text</MsgType></{0}>", "r".repeat(5000));
+    let err = plain.handle("POST", &q, long.as_bytes(), NOW).unwrap_err();
+    assert!(err.to_string().len() < 200, "{err}");
+    // The encrypted plaintext must be an <xml> document too.
+    let foreign = crypto.encrypt(body.as_bytes(), &[7; 16]);
+    let q = signed_query(Kind::Mp, &token(), "1411525903", "n", None, Some(&foreign));
+    let envelope = alloc::format!("<xml><Encrypt>{foreign}</Encrypt></xml>");
+    assert_eq!(
+        h.handle("POST", &q, envelope.as_bytes(), NOW).unwrap_err().kind(),
+        "unexpected-root"
+    );
 }

@@ -34,15 +34,20 @@ pub struct Limits {
     pub max_depth: usize,
     /// Maximum number of elements.
     pub max_elements: usize,
+    /// Maximum number of attributes on one element. WeChat sends none; the cap keeps the
+    /// duplicate-attribute check (quadratic in the count) cheap on hostile input.
+    pub max_attributes: usize,
 }
 
 impl Default for Limits {
-    /// 4 MiB, depth 32, 20 000 elements: an order of magnitude above anything WeChat sends.
+    /// 4 MiB, depth 32, 20 000 elements, 16 attributes per element: an order of magnitude
+    /// above anything WeChat sends.
     fn default() -> Self {
         Self {
             max_bytes: 4 << 20,
             max_depth: 32,
             max_elements: 20_000,
+            max_attributes: 16,
         }
     }
 }
@@ -317,7 +322,19 @@ pub fn parse_with(xml: &str, limits: Limits) -> Result<Document, Error> {
 /// # Errors
 /// As [`parse_with`].
 pub(crate) fn parse_children(xml: &str, limits: Limits) -> Result<Raw, Error> {
-    build(xml, limits).map(|(_, children)| children)
+    let (root, children) = build(xml, limits)?;
+    check_root(root)?;
+    Ok(children)
+}
+
+/// Everything WeChat sends has the root `<xml>`; anything else is not a WeChat document.
+fn check_root(root: &str) -> Result<(), Error> {
+    if root == "xml" {
+        return Ok(());
+    }
+    // The name is the sender's: keep the error short whatever they sent.
+    let shown: String = root.chars().take(64).collect();
+    Err(CallbackError::UnexpectedRoot(shown).into())
 }
 
 /// Parses a document with the full reader only, never the flat fast path: for differential
@@ -414,32 +431,48 @@ fn root_children(value: RawValue) -> Raw {
     }
 }
 
-/// The text of the first child of the root named `name`, without building the tree: borrowed
-/// from `xml` when it is one piece, trimmed. The whole document is read and checked exactly
-/// as [`parse_with`] checks it. `None` when there is no such child or it is not a leaf (has
-/// attributes or elements), the cases where `parse_with(xml)?.children.text(name)` is `None`.
+/// The text of the root's one child named `name`, without building the tree: borrowed from
+/// `xml` when it is one piece, trimmed. The whole document is read and checked exactly as
+/// [`parse_with`] checks it, and its root must be `<xml>`. `None` when there is no such child
+/// or it is not a leaf (has attributes or elements), the cases where
+/// `parse_with(xml)?.children.text(name)` is `None`.
 ///
 /// # Errors
-/// As [`parse_with`].
-pub(crate) fn leaf_text<'a>(xml: &'a str, limits: Limits, name: &str) -> Result<Option<Cow<'a, str>>, Error> {
+/// As [`parse_with`]; [`CallbackError::UnexpectedRoot`] for another root, and
+/// [`CallbackError::DuplicateElement`] when the root has several children named `name`.
+pub(crate) fn leaf_text<'a>(xml: &'a str, limits: Limits, name: &'static str) -> Result<Option<Cow<'a, str>>, Error> {
     let src = prepare(xml, limits)?;
+    let duplicate = || Err(CallbackError::DuplicateElement(name).into());
     let mut first = None;
-    if flat::scan(src, limits, |n, text| {
-        if first.is_none() && n == name {
-            first = Some(text);
+    let mut count = 0usize;
+    if let Some(root) = flat::scan(src, limits, |n, text| {
+        if n == name {
+            count += 1;
+            first.get_or_insert(text);
         }
-    })
-    .is_some()
-    {
+    }) {
+        check_root(root)?;
+        if count > 1 {
+            return duplicate();
+        }
         return Ok(first.map(|text| Cow::Borrowed(text.trim())));
     }
+    // The fast path gave up somewhere (after seeing some children, maybe): start over.
+    count = 0;
     let mut reader = Reader::new(src, limits);
-    // While inside the first `name` child: its text, and whether it turned out not a leaf.
+    // While inside the `name` child: its text, and whether it turned out not a leaf.
     let mut current: Option<(TextBuf<'a>, bool)> = None;
     let mut found: Option<Option<TextBuf<'a>>> = None;
+    let mut root = None;
     while let Some(event) = reader.next_event()? {
         match (event, &mut current) {
-            (Event::Start { name: n, attrs }, None) if found.is_none() && reader.depth() == 2 && n == name => {
+            (Event::Start { name: n, .. }, None) if reader.depth() == 1 => root = Some(n),
+            (Event::Start { name: n, attrs }, None) if reader.depth() == 2 && n == name => {
+                if found.is_some() {
+                    // Read on: a malformed rest of the document is still reported as such.
+                    count += 1;
+                    continue;
+                }
                 let has_attributes = !attrs.trim_matches([' ', '\t', '\r', '\n']).is_empty();
                 current = Some((TextBuf::Empty, has_attributes));
             }
@@ -451,6 +484,10 @@ pub(crate) fn leaf_text<'a>(xml: &'a str, limits: Limits, name: &str) -> Result<
             }
             _ => {}
         }
+    }
+    check_root(root.unwrap_or(""))?;
+    if count > 0 {
+        return duplicate();
     }
     Ok(found.flatten().map(|buf| match buf.into_cow() {
         Cow::Borrowed(text) => Cow::Borrowed(text.trim()),

@@ -245,7 +245,15 @@ impl<'a> Reader<'a> {
         }
         let attrs = within(self.src, start.attributes_raw())?;
         if attrs.bytes().any(|b| !matches!(b, b' ' | b'\t' | b'\r' | b'\n')) {
-            for attr in attributes(attrs) {
+            // Checked up to the cap only: the duplicate check compares each attribute with
+            // every earlier one, so an uncapped count would cost quadratic time.
+            for (i, attr) in attributes(attrs).enumerate() {
+                if i >= self.limits.max_attributes {
+                    return Err(invalid(alloc::format!(
+                        "more than {} attributes on one element",
+                        self.limits.max_attributes
+                    )));
+                }
                 attr?;
             }
         }
