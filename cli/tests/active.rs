@@ -122,6 +122,38 @@ fn api_prints_the_body_and_failures_are_one_line_with_errcode() {
 }
 
 #[test]
+fn a_truncated_answer_is_a_decode_error_not_success() {
+    let mock = MockWeChat::start_background(MockConfig::default());
+    const SEND: &str = "/cgi-bin/message/custom/send";
+    let body = r#"{"touser":"o","msgtype":"text","text":{"content":"hi"}}"#;
+    // A send: exit 1, `error: decode: …`, nothing on stdout, and the warning that it may
+    // have been delivered (it was not replayed).
+    mock.inject(Fault::TruncatedJson.on(SEND));
+    let out = run(&mut wechat(&mock, "memory", &["api", "POST", SEND, "--json", body]));
+    assert_eq!(out.status.code(), Some(1));
+    assert!(out.stdout.is_empty(), "{}", String::from_utf8_lossy(&out.stdout));
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert_eq!(stderr.lines().count(), 1, "{stderr}");
+    assert!(stderr.starts_with("error: decode: "), "{stderr}");
+    assert!(stderr.contains("may have been carried out"), "{stderr}");
+    assert_eq!(mock.processed(SEND), 1);
+    // A read: the same decode error (a GET is retried only after transport failures and
+    // -1, not after an unreadable answer), without the warning.
+    mock.inject(Fault::TruncatedJson.on("/cgi-bin/user/info"));
+    let out = run(&mut wechat(
+        &mock,
+        "memory",
+        &["api", "GET", "/cgi-bin/user/info", "--query", "openid=o"],
+    ));
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8(out.stderr).unwrap();
+    assert!(
+        stderr.starts_with("error: decode: ") && !stderr.contains("carried out"),
+        "{stderr}"
+    );
+}
+
+#[test]
 fn api_repeat_reports_statistics() {
     let mock = MockWeChat::start_background(MockConfig {
         record_requests: false,

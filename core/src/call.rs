@@ -7,6 +7,7 @@
 //! | the same again after the replay | [`TokenError::RejectedAfterRefresh`] | same |
 //! | −1 system busy | retry with back-off, at most `busy_retries` times | return the error |
 //! | transport failure (timeout, reset) | retry with back-off, at most `transport_retries` times | return the error: the send may have reached WeChat |
+//! | an unusable answer (bad status, undecodable body) | return it | return it as [`ResponseError::Unconfirmed`]: the send may have been carried out |
 //! | anything else | return it | return it |
 //!
 //! There is no recursion and no unbounded loop: every path ends after a fixed number of
@@ -14,7 +15,7 @@
 
 use core::time::Duration;
 
-use crate::error::{ApiErrorKind, Error, TokenError};
+use crate::error::{ApiError, ApiErrorKind, Error, ResponseError, TokenError};
 use crate::http::{ApiRequest, Idempotency, TokenKind};
 
 /// Retry limits of one call.
@@ -113,11 +114,20 @@ impl CallState {
             .min(self.policy.backoff_max)
     }
 
-    /// Decides after WeChat answered and the endpoint parsed the answer.
+    /// Decides after WeChat answered and the endpoint parsed the answer. An unusable answer
+    /// to a call that is not idempotent comes back as [`ResponseError::Unconfirmed`]: the call
+    /// may have been carried out.
     pub fn on_result<T>(&mut self, result: Result<T, Error>) -> Decision<T> {
-        let Err(Error::Api(e)) = &result else {
-            return Decision::Done(result);
-        };
+        match result {
+            Err(Error::Response(e)) if self.idempotency == Idempotency::NonIdempotent && !e.is_unconfirmed() => {
+                Decision::Done(Err(ResponseError::Unconfirmed(alloc::boxed::Box::new(e)).into()))
+            }
+            Err(Error::Api(e)) => self.on_api_error(e),
+            other => Decision::Done(other),
+        }
+    }
+
+    fn on_api_error<T>(&mut self, e: ApiError) -> Decision<T> {
         match e.kind {
             ApiErrorKind::TokenInvalid if self.uses_token => {
                 if self.token_replayed {
@@ -133,7 +143,7 @@ impl CallState {
                 self.busy += 1;
                 Decision::RetryAfter(self.backoff(self.busy))
             }
-            _ => Decision::Done(result),
+            _ => Decision::Done(Err(e.into())),
         }
     }
 
@@ -195,6 +205,25 @@ mod tests {
             TransportDecision::RetryAfter(Duration::from_millis(200))
         );
         assert_eq!(read.on_transport_error(), TransportDecision::GiveUp);
+    }
+
+    #[test]
+    fn unusable_answers_to_sends_are_unconfirmed() {
+        use alloc::string::ToString;
+        let decode = || Err::<(), Error>(crate::api::json::decode_error("EOF", b"{\"errcode\":0,"));
+        let mut send = CallState::new(&ApiRequest::post("/cgi-bin/message/custom/send"), CallPolicy::default());
+        let Decision::Done(Err(Error::Response(e))) = send.on_result(decode()) else {
+            panic!("a send's unusable answer ends the call")
+        };
+        assert!(e.is_unconfirmed());
+        assert_eq!(e.kind(), "decode");
+        assert_eq!(e.body(), b"{\"errcode\":0,");
+        assert!(e.to_string().contains("may have been carried out"), "{e}");
+        let mut read = CallState::new(&ApiRequest::get("/cgi-bin/user/info"), CallPolicy::default());
+        let Decision::Done(Err(Error::Response(e))) = read.on_result(decode()) else {
+            panic!()
+        };
+        assert!(!e.is_unconfirmed());
     }
 
     #[test]

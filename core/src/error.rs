@@ -262,6 +262,13 @@ pub enum ResponseError {
         /// The cap, in bytes.
         limit: usize,
     },
+    /// The answer to a call that is not idempotent (a send, a creation) could not be used:
+    /// WeChat may have carried the call out anyway. It was not replayed; check (the message
+    /// list, the object) before sending it again.
+    #[error(
+        "{0}; the call may have been carried out (it is not idempotent and was not retried): check before sending it again"
+    )]
+    Unconfirmed(alloc::boxed::Box<ResponseError>),
 }
 
 impl ResponseError {
@@ -270,16 +277,33 @@ impl ResponseError {
         match self {
             ResponseError::Status { body, .. } | ResponseError::Decode { body, .. } => body,
             ResponseError::TooLarge { .. } => &[],
+            ResponseError::Unconfirmed(inner) => inner.body(),
         }
     }
 
-    /// A short, stable, kebab-case name, see [`Error::kind`].
+    /// A short, stable, kebab-case name, see [`Error::kind`] (an unconfirmed error has the
+    /// kind of what went wrong).
     pub fn kind(&self) -> &'static str {
         match self {
             ResponseError::Status { .. } => "http-status",
             ResponseError::Decode { .. } => "decode",
             ResponseError::TooLarge { .. } => "response-too-large",
+            ResponseError::Unconfirmed(inner) => inner.kind(),
         }
+    }
+
+    /// What went wrong, seen through [`ResponseError::Unconfirmed`].
+    pub fn cause(&self) -> &ResponseError {
+        match self {
+            ResponseError::Unconfirmed(inner) => inner.cause(),
+            other => other,
+        }
+    }
+
+    /// Whether the call may have been carried out although its answer was unusable (see
+    /// [`ResponseError::Unconfirmed`]).
+    pub fn is_unconfirmed(&self) -> bool {
+        matches!(self, ResponseError::Unconfirmed(_))
     }
 }
 
@@ -297,6 +321,7 @@ impl fmt::Debug for ResponseError {
                 .field("body", &format_args!("<{} bytes>", body.len()))
                 .finish(),
             ResponseError::TooLarge { limit } => f.debug_struct("TooLarge").field("limit", limit).finish(),
+            ResponseError::Unconfirmed(inner) => f.debug_tuple("Unconfirmed").field(inner).finish(),
         }
     }
 }

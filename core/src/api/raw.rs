@@ -125,14 +125,34 @@ impl Endpoint for RawCall {
         Ok(req)
     }
 
+    /// After the `errcode` check, a body that is JSON (by its `Content-Type`, or by its first
+    /// byte when WeChat labels JSON `text/plain`) must be complete JSON: a truncated answer is
+    /// a decode error, never a success. Other bodies (media, images) are returned as they are.
     fn parse(&self, response: ApiResponse) -> Result<RawResponse, Error> {
         json::check(&response)?;
+        if looks_like_json(&response) {
+            json::from_slice_lenient::<serde::de::IgnoredAny>(&response.body)
+                .map_err(|e| json::decode_error(e, &response.body))?;
+        }
         Ok(RawResponse {
             status: response.status,
             content_type: response.content_type,
             body: response.body,
         })
     }
+}
+
+/// Whether a response claims to be JSON: its `Content-Type` says so, it is text whose first
+/// non-blank byte opens an object or array, or it has no type and no body (an empty answer is
+/// not valid JSON either).
+fn looks_like_json(response: &ApiResponse) -> bool {
+    let ty = response.content_type.as_deref().unwrap_or("").to_ascii_lowercase();
+    if ty.contains("json") {
+        return true;
+    }
+    let first = response.body.iter().find(|b| !b.is_ascii_whitespace());
+    let textual = ty.is_empty() || ty.starts_with("text/");
+    textual && matches!(first, Some(b'{' | b'[') | None)
 }
 
 /// An already built request as an endpoint whose output is the raw response after the
@@ -151,5 +171,42 @@ impl Endpoint for Prepared {
     fn parse(&self, response: ApiResponse) -> Result<ApiResponse, Error> {
         json::check(&response)?;
         Ok(response)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn answer(content_type: Option<&str>, body: &'static [u8]) -> ApiResponse {
+        let mut response = ApiResponse::json(body);
+        response.content_type = content_type.map(String::from);
+        response
+    }
+
+    #[test]
+    fn json_answers_must_be_complete() {
+        let call = RawCall::post("/cgi-bin/message/custom/send", b"{}".to_vec());
+        for (ty, body) in [
+            (Some("application/json; charset=utf-8"), &b"{\"errcode\":0,"[..]),
+            (Some("text/plain"), b"  {\"errcode\":0,"),
+            (Some("text/plain"), b"[1,"),
+            (None, b""),
+            (Some("application/json"), b"<html>bad gateway</html>"),
+        ] {
+            let err = call.parse(answer(ty, body)).unwrap_err();
+            assert_eq!(err.kind(), "decode", "{ty:?} {body:?}");
+            let Error::Response(e) = err else { panic!() };
+            assert_eq!(e.body(), body, "the raw body is kept");
+        }
+        for (ty, body) in [
+            (Some("application/json"), &b"{\"errcode\":0,\"errmsg\":\"ok\"}"[..]),
+            (Some("text/plain"), b"{\"a\":\"\x01\"}"),
+            (Some("image/jpeg"), b"\xff\xd8\xff\xe0"),
+            (Some("text/plain"), b"plain text"),
+        ] {
+            let ok = call.parse(answer(ty, body)).unwrap();
+            assert_eq!(&ok.body[..], body);
+        }
     }
 }
