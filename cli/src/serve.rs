@@ -1,7 +1,8 @@
 //! `wechat serve --echo`: a callback server running the echo bot.
 //!
 //! Text comes back as the same text; other messages get a short text naming their type;
-//! events that expect nothing get `success`. With no options it runs in plain mode with a
+//! events get `received event <event> <EventKey>` (the key left out when there is none), so
+//! you can see which button was pressed. With no options it runs in plain mode with a
 //! generated token, which it prints together with a `wechat simulate` command to try it.
 
 use std::net::SocketAddr;
@@ -75,7 +76,14 @@ pub fn echo(message: &Message) -> Option<Reply> {
         Body::Link(_) => "received a link",
         Body::MiniProgramPage(_) => "received a mini program page",
         Body::Event(Event::Subscribe(_) | Event::SubscribeScan(_)) => "thanks for following",
-        Body::Event(e) => return Some(Reply::text(message, format!("received event {}", e.key()))),
+        Body::Event(e) => {
+            // The button or scene that caused it, so a user can tell two clicks apart.
+            let text = match message.raw.text("EventKey").map(str::trim).filter(|k| !k.is_empty()) {
+                Some(key) => format!("received event {} {key}", e.key()),
+                None => format!("received event {}", e.key()),
+            };
+            return Some(Reply::text(message, text));
+        }
         _ => return None,
     };
     Some(Reply::text(message, text))

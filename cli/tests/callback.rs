@@ -83,8 +83,13 @@ fn plain_mode_out_of_the_box_with_a_generated_token() {
     assert_eq!(content(&out), "hello ]]> 你好");
     let (code, out, _) = simulate(&server, &["--token", &token, "image", "MEDIA"]);
     assert_eq!((code, content(&out).as_str()), (0, "received an image"));
-    let (code, out, _) = simulate(&server, &["--token", &token, "event", "CLICK", "--key", "V1"]);
-    assert_eq!((code, content(&out).as_str()), (0, "received event click"));
+    // Each button is told apart, even two clicks in the same second (not merged as retries).
+    for key in ["V1", "V2"] {
+        let (code, out, _) = simulate(&server, &["--token", &token, "event", "CLICK", "--key", key]);
+        assert_eq!((code, content(&out)), (0, format!("received event click {key}")));
+    }
+    let (code, out, _) = simulate(&server, &["--token", &token, "event", "LOCATION_SELECT"]);
+    assert_eq!((code, content(&out).as_str()), (0, "received event location_select"));
     let (code, out, _) = simulate(&server, &["--token", &token, "verify", "echo-123"]);
     assert_eq!((code, out.trim()), (0, "echo-123"));
     // A forged request is refused with 403, and simulate says so.
