@@ -16,11 +16,11 @@ pub enum Command {
     /// Verify msg_signature and decrypt an encrypted callback body (safe or compatible mode);
     /// prints the plaintext XML exactly.
     Decrypt {
-        /// The callback Token.
-        #[arg(long)]
+        /// The callback Token (or `WECHAT_TOKEN`, which keeps it out of `ps` and shell history).
+        #[arg(long, env = "WECHAT_TOKEN", hide_env_values = true)]
         token: String,
-        /// The 43-character EncodingAESKey.
-        #[arg(long)]
+        /// The 43-character EncodingAESKey (or `WECHAT_AES_KEY`).
+        #[arg(long, env = "WECHAT_AES_KEY", hide_env_values = true)]
         aes_key: String,
         /// The app id (mp), corp id (WeCom) or suite id.
         #[arg(long)]
@@ -39,11 +39,11 @@ pub enum Command {
     },
     /// Encrypt a reply (XML from FILE or stdin) and print the signed envelope.
     Encrypt {
-        /// The callback Token.
-        #[arg(long)]
+        /// The callback Token (or `WECHAT_TOKEN`, which keeps it out of `ps` and shell history).
+        #[arg(long, env = "WECHAT_TOKEN", hide_env_values = true)]
         token: String,
-        /// The 43-character EncodingAESKey.
-        #[arg(long)]
+        /// The 43-character EncodingAESKey (or `WECHAT_AES_KEY`).
+        #[arg(long, env = "WECHAT_AES_KEY", hide_env_values = true)]
         aes_key: String,
         /// The app id (mp), corp id (WeCom) or suite id.
         #[arg(long)]
@@ -63,20 +63,20 @@ pub enum Command {
     /// Verify a callback URL: mp (`--signature`, prints echostr) or WeCom
     /// (`--aes-key --app-id --msg-signature`, prints the decrypted echostr).
     VerifyUrl {
-        /// The callback Token.
-        #[arg(long)]
+        /// The callback Token (or `WECHAT_TOKEN`, which keeps it out of `ps` and shell history).
+        #[arg(long, env = "WECHAT_TOKEN", hide_env_values = true)]
         token: String,
         /// mp: the `signature` query parameter.
-        #[arg(long, conflicts_with_all = ["msg_signature", "aes_key"], required_unless_present = "msg_signature")]
+        #[arg(long, conflicts_with = "msg_signature", required_unless_present = "msg_signature")]
         signature: Option<String>,
-        /// WeCom: the EncodingAESKey.
-        #[arg(long, requires_all = ["msg_signature", "app_id"])]
+        /// WeCom: the EncodingAESKey (or `WECHAT_AES_KEY`; ignored with `--signature`).
+        #[arg(long, env = "WECHAT_AES_KEY", hide_env_values = true)]
         aes_key: Option<String>,
         /// WeCom: the corp id (or suite id).
         #[arg(long)]
         app_id: Option<String>,
         /// WeCom: the `msg_signature` query parameter.
-        #[arg(long, requires = "aes_key")]
+        #[arg(long, requires_all = ["aes_key", "app_id"])]
         msg_signature: Option<String>,
         /// The `timestamp` query parameter.
         #[arg(long)]
@@ -90,8 +90,8 @@ pub enum Command {
     },
     /// Print the signature of (token, timestamp, nonce[, encrypt]).
     Sign {
-        /// The callback Token.
-        #[arg(long)]
+        /// The callback Token (or `WECHAT_TOKEN`, which keeps it out of `ps` and shell history).
+        #[arg(long, env = "WECHAT_TOKEN", hide_env_values = true)]
         token: String,
         /// The timestamp.
         #[arg(long)]

@@ -5,7 +5,7 @@ mod common;
 
 use std::process::Output;
 
-use common::wechat;
+use common::{wechat, wechat_with_env};
 
 const TOKEN: &str = "123456";
 const KEY: &str = "kWxPEV2UEDyxWpmPdKC3F4dgPDmOvfKX1HGnEUDS1aR";
@@ -68,6 +68,77 @@ fn decrypt_prints_the_plaintext_exactly() {
     with_file.push(&p);
     assert_eq!(ok(&wechat(&with_file, "")), DECRYPTED);
     let _ = std::fs::remove_file(path);
+}
+
+#[test]
+fn secrets_can_come_from_the_environment() {
+    // Out of `ps` and shell history: WECHAT_TOKEN and WECHAT_AES_KEY, as `wechat serve` takes.
+    let env = [("WECHAT_TOKEN", TOKEN), ("WECHAT_AES_KEY", KEY)];
+    let decrypt = [
+        "crypto",
+        "decrypt",
+        "--app-id",
+        APP,
+        "--msg-signature",
+        "74d92dfeb87ba7c714f89d98870ae5eb62dff26d",
+        "--timestamp",
+        "1411525903",
+        "--nonce",
+        "461056294",
+    ];
+    assert_eq!(ok(&wechat_with_env(&decrypt, &env, INBOUND)), DECRYPTED);
+    let encrypt = [
+        "crypto",
+        "encrypt",
+        "--app-id",
+        APP,
+        "--timestamp",
+        "1411525903",
+        "--nonce",
+        "461056294",
+        "--random",
+        "31323334353637383930313233343536",
+    ];
+    assert_eq!(ok(&wechat_with_env(&encrypt, &env, REPLY)), ENVELOPE);
+    let wecom = [
+        "crypto",
+        "verify-url",
+        "--app-id",
+        APP,
+        "--msg-signature",
+        "dd6b9c95b495b3f7e2901bfbc76c664930ffdb96",
+        "--timestamp",
+        "1411443780",
+        "--nonce",
+        "437374425",
+        "--echostr",
+        "4ByGGj+sVCYcvGeQYhaKIk1o0pQRNbRjxybjTGblXrBaXlTXeOo1+bXFXDQQb1o6co6Yh9Bv41n7hOchLF6p+Q==",
+    ];
+    assert_eq!(ok(&wechat_with_env(&wecom, &env, "")), "5927782489442352469");
+    // mp verification with the key in the environment: the key is not needed and not in the way.
+    let mp = [
+        "crypto",
+        "verify-url",
+        "--signature",
+        "f21891de399b4e33a1a93c9a7b8a8fffb5a443ff",
+        "--timestamp",
+        "1410685589",
+        "--nonce",
+        "test",
+        "--echostr",
+        "hello-echo",
+    ];
+    let env_mp = [("WECHAT_TOKEN", "test"), ("WECHAT_AES_KEY", KEY)];
+    assert_eq!(ok(&wechat_with_env(&mp, &env_mp, "")), "hello-echo");
+    let sign = ["crypto", "sign", "--timestamp", "1410685589", "--nonce", "test"];
+    assert_eq!(
+        ok(&wechat_with_env(&sign, &[("WECHAT_TOKEN", "test")], "")).trim(),
+        "f21891de399b4e33a1a93c9a7b8a8fffb5a443ff"
+    );
+    // Without the token anywhere: a usage error that prints no secret.
+    let out = wechat_with_env(&decrypt, &[("WECHAT_AES_KEY", KEY)], INBOUND);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(!String::from_utf8_lossy(&out.stderr).contains(KEY));
 }
 
 #[test]

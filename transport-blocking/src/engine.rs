@@ -29,16 +29,15 @@ pub(crate) fn now() -> UnixTime {
     )
 }
 
+/// 16 bytes from the OS random number generator.
+///
+/// # Panics
+/// When the operating system cannot provide random bytes: there is no safe substitute (a
+/// clock is guessable), so this fails loudly.
 pub(crate) fn random16() -> [u8; 16] {
     let mut buf = [0u8; 16];
-    if getrandom::fill(&mut buf).is_err() {
-        // No OS randomness: fall back to time-derived bytes (only multipart boundaries and
-        // lease owner names use this; nothing secret).
-        let t = SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .map(|d| d.as_nanos())
-            .unwrap_or(0);
-        buf.copy_from_slice(&t.to_le_bytes());
+    if let Err(e) = getrandom::fill(&mut buf) {
+        panic!("the operating system's random number generator failed: {e}");
     }
     buf
 }

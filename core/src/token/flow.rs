@@ -131,7 +131,8 @@ pub fn lease_owner(process_id: u32, random: &[u8; 16]) -> String {
 }
 
 /// A store operation or WeChat call the driver must perform, from [`RefreshFlow::poll`].
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// `Debug` never prints a stored value (they hold tokens).
+#[derive(Clone, PartialEq, Eq)]
 #[must_use]
 pub enum RefreshStep {
     /// Delete `key` only if its value is still exactly `expected`; answer
@@ -188,8 +189,9 @@ pub enum RefreshStep {
     Done(Result<StoredToken, Error>),
 }
 
-/// The driver's answer to the last [`RefreshStep`].
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// The driver's answer to the last [`RefreshStep`]. `Debug` never prints a stored value or
+/// a response body (they hold tokens).
+#[derive(Clone, PartialEq, Eq)]
 pub enum RefreshInput {
     /// CompareAndDelete: whether the value was deleted.
     Deleted(bool),
@@ -214,6 +216,87 @@ pub enum RefreshInput {
     Slept,
     /// The store operation failed (any step but Fetch/Sleep).
     StoreFailed(String),
+}
+
+/// Stands for a value that holds a token in `Debug` output.
+struct Redacted<'a>(Option<&'a str>);
+
+impl core::fmt::Debug for Redacted<'_> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        match self.0 {
+            Some(value) => write!(f, "<{} bytes, redacted>", value.len()),
+            None => f.write_str("None"),
+        }
+    }
+}
+
+impl core::fmt::Debug for RefreshStep {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        match self {
+            RefreshStep::CompareAndDelete { key, expected } => f
+                .debug_struct("CompareAndDelete")
+                .field("key", key)
+                .field("expected", &Redacted(Some(expected)))
+                .finish(),
+            RefreshStep::Read { key } => f.debug_struct("Read").field("key", key).finish(),
+            RefreshStep::AcquireLease { key, owner, ttl } => f
+                .debug_struct("AcquireLease")
+                .field("key", key)
+                .field("owner", owner)
+                .field("ttl", ttl)
+                .finish(),
+            RefreshStep::Count { key, ttl } => f.debug_struct("Count").field("key", key).field("ttl", ttl).finish(),
+            RefreshStep::Fetch(request) => f.debug_tuple("Fetch").field(request).finish(),
+            RefreshStep::Write { key, value, ttl } => f
+                .debug_struct("Write")
+                .field("key", key)
+                .field("value", &Redacted(Some(value)))
+                .field("ttl", ttl)
+                .finish(),
+            RefreshStep::ReleaseLease { key, owner } => f
+                .debug_struct("ReleaseLease")
+                .field("key", key)
+                .field("owner", owner)
+                .finish(),
+            RefreshStep::Sleep(duration) => f.debug_tuple("Sleep").field(duration).finish(),
+            RefreshStep::Done(result) => f.debug_tuple("Done").field(result).finish(),
+        }
+    }
+}
+
+impl RefreshInput {
+    /// The variant's name, for misuse errors.
+    fn name(&self) -> &'static str {
+        match self {
+            RefreshInput::Deleted(_) => "Deleted",
+            RefreshInput::Read(_) => "Read",
+            RefreshInput::Lease(_) => "Lease",
+            RefreshInput::Count(_) => "Count",
+            RefreshInput::Fetched(_) => "Fetched",
+            RefreshInput::FetchFailed(_) => "FetchFailed",
+            RefreshInput::FetchRejected(_) => "FetchRejected",
+            RefreshInput::Written => "Written",
+            RefreshInput::Released => "Released",
+            RefreshInput::Slept => "Slept",
+            RefreshInput::StoreFailed(_) => "StoreFailed",
+        }
+    }
+}
+
+impl core::fmt::Debug for RefreshInput {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        match self {
+            RefreshInput::Deleted(v) => f.debug_tuple("Deleted").field(v).finish(),
+            RefreshInput::Read(value) => f.debug_tuple("Read").field(&Redacted(value.as_deref())).finish(),
+            RefreshInput::Lease(v) => f.debug_tuple("Lease").field(v).finish(),
+            RefreshInput::Count(v) => f.debug_tuple("Count").field(v).finish(),
+            RefreshInput::Fetched(response) => f.debug_tuple("Fetched").field(response).finish(),
+            RefreshInput::FetchFailed(reason) => f.debug_tuple("FetchFailed").field(reason).finish(),
+            RefreshInput::FetchRejected(e) => f.debug_tuple("FetchRejected").field(e).finish(),
+            RefreshInput::StoreFailed(reason) => f.debug_tuple("StoreFailed").field(reason).finish(),
+            RefreshInput::Written | RefreshInput::Released | RefreshInput::Slept => f.write_str(self.name()),
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -480,7 +563,8 @@ impl RefreshFlow {
                 State::Done(result)
             }
             (state, input) => State::Done(Err(TokenError::Store(alloc::format!(
-                "refresh flow misuse: {input:?} does not answer {}",
+                "refresh flow misuse: {} does not answer {}",
+                input.name(),
                 state_name(&state)
             ))
             .into())),

@@ -610,3 +610,45 @@ fn ready_agrees_with_poll_and_changes_nothing() {
         "{ready_hits} hits, {ready_misses} misses"
     );
 }
+
+#[test]
+fn steps_inputs_and_misuse_errors_never_print_a_token() {
+    const TOKEN: &str = "TOKEN-7f3a9c";
+    let value = stored(TOKEN, 9000).encode();
+    let printed = [
+        format!(
+            "{:?}",
+            RefreshStep::Write {
+                key: "k".into(),
+                value: value.clone(),
+                ttl: Duration::from_secs(1)
+            }
+        ),
+        format!(
+            "{:?}",
+            RefreshStep::CompareAndDelete {
+                key: "k".into(),
+                expected: value.clone()
+            }
+        ),
+        format!("{:?}", RefreshInput::Read(Some(value.clone()))),
+        format!("{:?}", RefreshStep::Done(Ok(stored(TOKEN, 9000)))),
+    ];
+    for text in &printed {
+        assert!(!text.contains(TOKEN), "{text}");
+    }
+    assert!(printed[0].contains("redacted"), "{}", printed[0]);
+    // Feeding a stored value to the wrong step: the misuse error names the input, not its value.
+    let mut m = TokenMachine::new(cfg());
+    let ticket = refresh(m.poll(UnixTime(1000)).unwrap());
+    let mut flow = RefreshFlow::new(&ticket, source(), keys(), cfg(), "o".into(), UnixTime(1000), 0);
+    assert!(matches!(flow.poll(UnixTime(1000)), RefreshStep::Read { .. }));
+    flow.handle(UnixTime(1000), RefreshInput::Read(None));
+    assert!(matches!(flow.poll(UnixTime(1000)), RefreshStep::AcquireLease { .. }));
+    flow.handle(UnixTime(1000), RefreshInput::Read(Some(value)));
+    let RefreshStep::Done(Err(e)) = flow.poll(UnixTime(1000)) else {
+        panic!("misuse ends the flow")
+    };
+    let text = format!("{e} {e:?}");
+    assert!(text.contains("misuse") && !text.contains(TOKEN), "{text}");
+}
