@@ -18,14 +18,15 @@ const STRIPES: usize = 16;
 /// Gives a custom store that only has `get`/`set`/`delete` the [`TokenStore`] primitives, by
 /// running each read-modify-write under a process-local lock.
 ///
-/// **Atomic only within one process.** `set_nx`, `compare_and_delete` and `incr` are each a
-/// `get` followed by a `set`/`delete` on the wrapped store. The lock (one of 16 stripes, chosen
-/// by the key's hash) makes them atomic against every other call made through *this* `Simple`
-/// value, and `set`/`delete` take the same lock so they cannot interleave with a primitive. It
-/// cannot stop another process (or another `Simple` over the same backend) from writing between
-/// the `get` and the `set`: with several processes, two of them can both win a `set_nx` (two
-/// concurrent token refreshes) or an increment can be lost. If your deployment runs several
-/// processes, implement [`TokenStore`] natively for your backend (and run
+/// **Atomic only within one process.** `set_nx`, `compare_and_delete`, `compare_and_set` and
+/// `incr` are each a `get` followed by a `set`/`delete` on the wrapped store. The lock (one of
+/// 16 stripes, chosen by the key's hash) makes them atomic against every other call made
+/// through *this* `Simple` value, and `set`/`delete` take the same lock so they cannot
+/// interleave with a primitive. It cannot stop another process (or another `Simple` over the
+/// same backend) from writing between the `get` and the `set`: with several processes, two of
+/// them can both win a `set_nx` (two concurrent token refreshes), a `compare_and_set` can
+/// overwrite a value written in between, or an increment can be lost. If your deployment runs
+/// several processes, implement [`TokenStore`] natively for your backend (and run
 /// [`conformance`](crate::conformance) against it) or use a built-in store.
 ///
 /// `incr` keeps a counter's TTL from its creation: `SessionStore` cannot read a remaining TTL,
@@ -118,6 +119,22 @@ impl<S: SessionStore> TokenStore for Simple<S> {
         }
         self.counters().remove(key);
         self.inner.delete(key)?;
+        Ok(true)
+    }
+
+    fn compare_and_set(
+        &self,
+        key: &str,
+        expected: Option<&str>,
+        value: &str,
+        ttl: Option<Duration>,
+    ) -> Result<bool, StoreError> {
+        let _guard = self.stripe(key);
+        if self.inner.get(key)?.as_deref() != expected {
+            return Ok(false);
+        }
+        self.counters().remove(key);
+        self.inner.set(key, value, ttl)?;
         Ok(true)
     }
 

@@ -17,17 +17,23 @@
 //! 2. `set_nx`: sets an absent key, leaves a present key (and its value) alone.
 //! 3. `compare_and_delete`: deletes only on an exact match (not on a prefix, not on an absent
 //!    key), and the freed key can be taken by `set_nx` at once.
-//! 4. `incr`: counts 1, 2, 3 from an absent key, reads back as decimal text, fails on a
+//! 4. `compare_and_set`: with nothing expected it sets only an absent key; with an expected
+//!    value it sets only on an exact match (not on a prefix, not on an absent key); a failed
+//!    call changes nothing.
+//! 5. `incr`: counts 1, 2, 3 from an absent key, reads back as decimal text, fails on a
 //!    non-number without changing it, and that error does not repeat the stored value.
-//! 5. TTLs (one ~3.2 s wait): values set with a 2 s TTL are present at once and gone after the
-//!    wait (`set`, `set_nx`, `incr`); a failed `set_nx` and a later `incr` with a longer TTL do
-//!    not extend the TTL set at creation; `set` without a TTL clears an earlier TTL; values
-//!    without a TTL, or with a long one, survive; after expiry `incr` restarts at 1,
-//!    `compare_and_delete` finds nothing, and `set_nx` has exactly one winner again.
-//! 6. Concurrency: 8 threads (async: 8 concurrently polled futures) race `set_nx` on one key
+//! 6. TTLs (one ~3.2 s wait): values set with a 2 s TTL are present at once and gone after the
+//!    wait (`set`, `set_nx`, `incr`, `compare_and_set`); a failed `set_nx` and a later `incr`
+//!    with a longer TTL do not extend the TTL set at creation; `set` and `compare_and_set`
+//!    without a TTL clear an earlier TTL; values without a TTL, or with a long one, survive;
+//!    after expiry `incr` restarts at 1, `compare_and_delete` finds nothing, `compare_and_set`
+//!    treats the key as absent, and `set_nx` has exactly one winner again.
+//! 7. Concurrency: 8 threads (async: 8 concurrently polled futures) race `set_nx` on one key
 //!    (10 rounds) → exactly one winner per round and the stored value is the winner's;
-//!    race `compare_and_delete` on one key → exactly one success; race 25 `incr`s each → the
-//!    returned values are exactly 1..=200 (no lost or duplicated increment).
+//!    race `compare_and_delete` on one key → exactly one success; race `compare_and_set` from
+//!    the same expected value (4 rounds: one from an absent key, three from a present value) →
+//!    exactly one winner per round and the stored value is the winner's; race 25 `incr`s each →
+//!    the returned values are exactly 1..=200 (no lost or duplicated increment).
 //!
 //! Every run uses fresh keys under a unique prefix (`wechat-conformance:<pid>:<nanos>:<n>:`), so
 //! it can run against a shared server, and in parallel with other runs. It takes about 4 s.
@@ -51,6 +57,8 @@ const RACERS: usize = 8;
 const NX_ROUNDS: usize = 10;
 /// Increments per racer.
 const INCRS: usize = 25;
+/// Rounds of the `compare_and_set` race (the first from an absent key).
+const CAS_ROUNDS: usize = 4;
 /// The short TTL of the expiry checks.
 const SHORT: Duration = Duration::from_secs(2);
 /// The wait after which every `SHORT` value must have expired.
@@ -207,6 +215,8 @@ fn basics(store: &dyn TokenStore, k: &dyn Fn(&str) -> String) {
         "set_nx returned false",
     );
 
+    cas_basics(store, k);
+
     let p = "incr counts from 1";
     let key = k("counter");
     for expected in 1..=3 {
@@ -243,6 +253,48 @@ fn basics(store: &dyn TokenStore, k: &dyn Fn(&str) -> String) {
     );
 }
 
+fn cas_basics(store: &dyn TokenStore, k: &dyn Fn(&str) -> String) {
+    let (key, absent) = (k("cas"), k("cas-absent"));
+    let op = "compare_and_set";
+    let p = "compare_and_set with nothing expected sets only an absent key";
+    let set = ok(p, op, store.compare_and_set(&key, None, "v1", Some(LONG)));
+    check(p, set, "an absent key returned false");
+    let got = ok(p, "get", store.get(&key));
+    check(p, got.as_deref() == Some("v1"), "it did not store its value");
+    let set = ok(p, op, store.compare_and_set(&key, None, "v2", Some(LONG)));
+    check(p, !set, "a present key returned true");
+    let got = ok(p, "get", store.get(&key));
+    check(p, got.as_deref() == Some("v1"), "a failed call changed the value");
+
+    let p = "compare_and_set sets only on an exact match";
+    let set = ok(p, op, store.compare_and_set(&absent, Some("v0"), "x", Some(LONG)));
+    check(p, !set, "it set an absent key although a value was expected");
+    let got = ok(p, "get", store.get(&absent));
+    check(p, got.is_none(), "a failed compare_and_set created the key");
+    for wrong in ["v2", "v", "v11", "V1", ""] {
+        let set = ok(p, op, store.compare_and_set(&key, Some(wrong), "v3", Some(LONG)));
+        check(
+            p,
+            !set,
+            format_args!("it set on a mismatch (expected value of length {})", wrong.len()),
+        );
+        let got = ok(p, "get", store.get(&key));
+        check(p, got.as_deref() == Some("v1"), "a mismatch changed the value");
+    }
+    let set = ok(p, op, store.compare_and_set(&key, Some("v1"), "v2", Some(LONG)));
+    check(p, set, "an exact match returned false");
+    let got = ok(p, "get", store.get(&key));
+    check(p, got.as_deref() == Some("v2"), "it did not store the new value");
+    let set = ok(p, op, store.compare_and_set(&key, Some("v1"), "v3", Some(LONG)));
+    check(p, !set, "the replaced value still matched");
+    let got = ok(p, "get", store.get(&key));
+    check(
+        p,
+        got.as_deref() == Some("v2"),
+        "a stale expected value changed the value",
+    );
+}
+
 fn ttls(store: &dyn TokenStore, k: &dyn Fn(&str) -> String) {
     let p = "TTL";
     let (a, b, c, d, e, f) = (
@@ -252,6 +304,27 @@ fn ttls(store: &dyn TokenStore, k: &dyn Fn(&str) -> String) {
         k("ttl-cleared"),
         k("ttl-none"),
         k("ttl-long"),
+    );
+    let (g, h) = (k("ttl-cas"), k("ttl-cas-cleared"));
+    ok(p, "set", store.set(&g, "old", Some(LONG)));
+    check(
+        p,
+        ok(
+            p,
+            "compare_and_set",
+            store.compare_and_set(&g, Some("old"), "new", Some(SHORT)),
+        ),
+        "compare_and_set on a match returned false",
+    );
+    ok(p, "set", store.set(&h, "old", Some(SHORT)));
+    check(
+        p,
+        ok(
+            p,
+            "compare_and_set",
+            store.compare_and_set(&h, Some("old"), "forever", None),
+        ),
+        "compare_and_set on a match returned false",
     );
     ok(p, "set", store.set(&a, "short", Some(SHORT)));
     check(
@@ -279,7 +352,7 @@ fn ttls(store: &dyn TokenStore, k: &dyn Fn(&str) -> String) {
     ok(p, "set", store.set(&e, "forever", None));
     ok(p, "set", store.set(&f, "long", Some(LONG)));
     let p = "a value with a TTL is present before it expires";
-    for key in [&a, &b, &c, &d, &e, &f] {
+    for key in [&a, &b, &c, &d, &e, &f, &g, &h] {
         check(
             p,
             ok(p, "get", store.get(key)).is_some(),
@@ -287,7 +360,7 @@ fn ttls(store: &dyn TokenStore, k: &dyn Fn(&str) -> String) {
         );
     }
     std::thread::sleep(WAIT);
-    ttls_after(p, &[&a, &b, &c, &d, &e, &f], |key| ok(p, "get", store.get(key)));
+    ttls_after(p, &[&a, &b, &c, &d, &e, &f, &g, &h], |key| ok(p, "get", store.get(key)));
     let p = "incr restarts at 1 after expiry";
     check(
         p,
@@ -300,6 +373,30 @@ fn ttls(store: &dyn TokenStore, k: &dyn Fn(&str) -> String) {
         !ok(p, "compare_and_delete", store.compare_and_delete(&a, "short")),
         "it deleted an expired key",
     );
+    let p = "compare_and_set treats an expired key as absent";
+    check(
+        p,
+        !ok(
+            p,
+            "compare_and_set",
+            store.compare_and_set(&a, Some("short"), "x", Some(LONG)),
+        ),
+        "an expired value matched",
+    );
+    check(
+        p,
+        ok(
+            p,
+            "compare_and_set",
+            store.compare_and_set(&a, None, "revived", Some(LONG)),
+        ),
+        "an expired key was not absent",
+    );
+    check(
+        p,
+        ok(p, "get", store.get(&a)).as_deref() == Some("revived"),
+        "the value was not stored",
+    );
     let winners = race_set_nx(store, &b, "after-expiry");
     check(
         "set_nx has exactly one winner after expiry",
@@ -309,8 +406,8 @@ fn ttls(store: &dyn TokenStore, k: &dyn Fn(&str) -> String) {
 }
 
 /// The checks after the wait; `get` reads a key.
-fn ttls_after(_: &str, keys: &[&String; 6], mut get: impl FnMut(&str) -> Option<String>) {
-    let [a, b, c, d, e, f] = *keys;
+fn ttls_after(_: &str, keys: &[&String; 8], mut get: impl FnMut(&str) -> Option<String>) {
+    let [a, b, c, d, e, f, g, h] = *keys;
     check(
         "set with a TTL expires",
         get(a).is_none(),
@@ -341,6 +438,16 @@ fn ttls_after(_: &str, keys: &[&String; 6], mut get: impl FnMut(&str) -> Option<
         get(f).as_deref() == Some("long"),
         "the value expired early",
     );
+    check(
+        "compare_and_set sets the new TTL",
+        get(g).is_none(),
+        "the value outlived the TTL given to compare_and_set",
+    );
+    check(
+        "compare_and_set without a TTL clears an earlier TTL",
+        get(h).as_deref() == Some("forever"),
+        "the value expired",
+    );
 }
 
 /// Races `RACERS` threads on `set_nx(key)`; returns the number of winners (and checks the
@@ -356,6 +463,44 @@ fn race_set_nx(store: &dyn TokenStore, key: &str, tag: &str) -> usize {
                     let owner = format!("{tag}-owner-{i}");
                     barrier.wait();
                     let won = ok(p, "set_nx", store.set_nx(key, &owner, LONG));
+                    (owner, won)
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| h.join().unwrap_or_else(|e| std::panic::resume_unwind(e)))
+            .collect()
+    });
+    let winners: Vec<&String> = results.iter().filter(|(_, won)| *won).map(|(o, _)| o).collect();
+    if let [winner] = winners.as_slice() {
+        let stored = ok(p, "get", store.get(key));
+        check(
+            p,
+            stored.as_deref() == Some(winner.as_str()),
+            "the stored value is not the winner's",
+        );
+    }
+    winners.len()
+}
+
+/// Races `RACERS` threads on `compare_and_set(key, expected)`; returns the number of winners
+/// (and checks the stored value is the winner's).
+fn race_cas(store: &dyn TokenStore, key: &str, expected: Option<&str>, tag: &str) -> usize {
+    let p = "compare_and_set has exactly one winner among racing threads";
+    let barrier = Barrier::new(RACERS);
+    let results: Vec<(String, bool)> = std::thread::scope(|s| {
+        let handles: Vec<_> = (0..RACERS)
+            .map(|i| {
+                let barrier = &barrier;
+                s.spawn(move || {
+                    let owner = format!("{tag}-cas-owner-{i}");
+                    barrier.wait();
+                    let won = ok(
+                        p,
+                        "compare_and_set",
+                        store.compare_and_set(key, expected, &owner, Some(LONG)),
+                    );
                     (owner, won)
                 })
             })
@@ -408,6 +553,20 @@ fn races(store: &dyn TokenStore, k: &dyn Fn(&str) -> String) {
             .count()
     });
     check(p, deleted == 1, format_args!("{deleted} successes"));
+
+    for round in 0..CAS_ROUNDS {
+        let key = k(&format!("race-cas-{round}"));
+        let expected = (round > 0).then_some("v0");
+        if let Some(v0) = expected {
+            ok("compare_and_set race", "set", store.set(&key, v0, Some(LONG)));
+        }
+        let winners = race_cas(store, &key, expected, &format!("r{round}"));
+        check(
+            "compare_and_set has exactly one winner among racing threads",
+            winners == 1,
+            format_args!("round {round} (expected {expected:?}): {winners} winners"),
+        );
+    }
 
     let p = "incr loses no increments among racing threads";
     let key = k("race-incr");
@@ -668,6 +827,8 @@ async fn basics_async(store: &dyn AsyncTokenStore, k: &(dyn Fn(&str) -> String +
         "set_nx returned false",
     );
 
+    cas_basics_async(store, k).await;
+
     let p = "incr counts from 1";
     let key = k("counter");
     for expected in 1..=3 {
@@ -704,6 +865,48 @@ async fn basics_async(store: &dyn AsyncTokenStore, k: &(dyn Fn(&str) -> String +
     );
 }
 
+async fn cas_basics_async(store: &dyn AsyncTokenStore, k: &(dyn Fn(&str) -> String + Sync)) {
+    let (key, absent) = (k("cas"), k("cas-absent"));
+    let op = "compare_and_set";
+    let p = "compare_and_set with nothing expected sets only an absent key";
+    let set = ok(p, op, store.compare_and_set(&key, None, "v1", Some(LONG)).await);
+    check(p, set, "an absent key returned false");
+    let got = ok(p, "get", store.get(&key).await);
+    check(p, got.as_deref() == Some("v1"), "it did not store its value");
+    let set = ok(p, op, store.compare_and_set(&key, None, "v2", Some(LONG)).await);
+    check(p, !set, "a present key returned true");
+    let got = ok(p, "get", store.get(&key).await);
+    check(p, got.as_deref() == Some("v1"), "a failed call changed the value");
+
+    let p = "compare_and_set sets only on an exact match";
+    let set = ok(p, op, store.compare_and_set(&absent, Some("v0"), "x", Some(LONG)).await);
+    check(p, !set, "it set an absent key although a value was expected");
+    let got = ok(p, "get", store.get(&absent).await);
+    check(p, got.is_none(), "a failed compare_and_set created the key");
+    for wrong in ["v2", "v", "v11", "V1", ""] {
+        let set = ok(p, op, store.compare_and_set(&key, Some(wrong), "v3", Some(LONG)).await);
+        check(
+            p,
+            !set,
+            format_args!("it set on a mismatch (expected value of length {})", wrong.len()),
+        );
+        let got = ok(p, "get", store.get(&key).await);
+        check(p, got.as_deref() == Some("v1"), "a mismatch changed the value");
+    }
+    let set = ok(p, op, store.compare_and_set(&key, Some("v1"), "v2", Some(LONG)).await);
+    check(p, set, "an exact match returned false");
+    let got = ok(p, "get", store.get(&key).await);
+    check(p, got.as_deref() == Some("v2"), "it did not store the new value");
+    let set = ok(p, op, store.compare_and_set(&key, Some("v1"), "v3", Some(LONG)).await);
+    check(p, !set, "the replaced value still matched");
+    let got = ok(p, "get", store.get(&key).await);
+    check(
+        p,
+        got.as_deref() == Some("v2"),
+        "a stale expected value changed the value",
+    );
+}
+
 async fn ttls_async(store: &dyn AsyncTokenStore, k: &(dyn Fn(&str) -> String + Sync)) {
     let p = "TTL";
     let (a, b, c, d, e, f) = (
@@ -713,6 +916,27 @@ async fn ttls_async(store: &dyn AsyncTokenStore, k: &(dyn Fn(&str) -> String + S
         k("ttl-cleared"),
         k("ttl-none"),
         k("ttl-long"),
+    );
+    let (g, h) = (k("ttl-cas"), k("ttl-cas-cleared"));
+    ok(p, "set", store.set(&g, "old", Some(LONG)).await);
+    check(
+        p,
+        ok(
+            p,
+            "compare_and_set",
+            store.compare_and_set(&g, Some("old"), "new", Some(SHORT)).await,
+        ),
+        "compare_and_set on a match returned false",
+    );
+    ok(p, "set", store.set(&h, "old", Some(SHORT)).await);
+    check(
+        p,
+        ok(
+            p,
+            "compare_and_set",
+            store.compare_and_set(&h, Some("old"), "forever", None).await,
+        ),
+        "compare_and_set on a match returned false",
     );
     ok(p, "set", store.set(&a, "short", Some(SHORT)).await);
     check(
@@ -740,7 +964,7 @@ async fn ttls_async(store: &dyn AsyncTokenStore, k: &(dyn Fn(&str) -> String + S
     ok(p, "set", store.set(&e, "forever", None).await);
     ok(p, "set", store.set(&f, "long", Some(LONG)).await);
     let p = "a value with a TTL is present before it expires";
-    for key in [&a, &b, &c, &d, &e, &f] {
+    for key in [&a, &b, &c, &d, &e, &f, &g, &h] {
         check(
             p,
             ok(p, "get", store.get(key).await).is_some(),
@@ -749,10 +973,10 @@ async fn ttls_async(store: &dyn AsyncTokenStore, k: &(dyn Fn(&str) -> String + S
     }
     sleep(WAIT).await;
     let mut after = Vec::new();
-    for key in [&a, &b, &c, &d, &e, &f] {
+    for key in [&a, &b, &c, &d, &e, &f, &g, &h] {
         after.push((key.clone(), ok(p, "get", store.get(key).await)));
     }
-    ttls_after(p, &[&a, &b, &c, &d, &e, &f], |key| {
+    ttls_after(p, &[&a, &b, &c, &d, &e, &f, &g, &h], |key| {
         after.iter().find(|(k, _)| k == key).and_then(|(_, v)| v.clone())
     });
     let p = "incr restarts at 1 after expiry";
@@ -766,6 +990,30 @@ async fn ttls_async(store: &dyn AsyncTokenStore, k: &(dyn Fn(&str) -> String + S
         p,
         !ok(p, "compare_and_delete", store.compare_and_delete(&a, "short").await),
         "it deleted an expired key",
+    );
+    let p = "compare_and_set treats an expired key as absent";
+    check(
+        p,
+        !ok(
+            p,
+            "compare_and_set",
+            store.compare_and_set(&a, Some("short"), "x", Some(LONG)).await,
+        ),
+        "an expired value matched",
+    );
+    check(
+        p,
+        ok(
+            p,
+            "compare_and_set",
+            store.compare_and_set(&a, None, "revived", Some(LONG)).await,
+        ),
+        "an expired key was not absent",
+    );
+    check(
+        p,
+        ok(p, "get", store.get(&a).await).as_deref() == Some("revived"),
+        "the value was not stored",
     );
     let winners = race_set_nx_async(store, &b, "after-expiry").await;
     check(
@@ -784,6 +1032,31 @@ async fn race_set_nx_async(store: &dyn AsyncTokenStore, key: &str, tag: &str) ->
     let mut winners = Vec::new();
     for (owner, result) in owners.iter().zip(results) {
         if ok(p, "set_nx", result) {
+            winners.push(owner);
+        }
+    }
+    if let [winner] = winners.as_slice() {
+        let stored = ok(p, "get", store.get(key).await);
+        check(
+            p,
+            stored.as_deref() == Some(winner.as_str()),
+            "the stored value is not the winner's",
+        );
+    }
+    winners.len()
+}
+
+async fn race_cas_async(store: &dyn AsyncTokenStore, key: &str, expected: Option<&str>, tag: &str) -> usize {
+    let p = "compare_and_set has exactly one winner among racing tasks";
+    let owners: Vec<String> = (0..RACERS).map(|i| format!("{tag}-cas-owner-{i}")).collect();
+    let futures: Vec<BoxFuture<'_, Result<bool, StoreError>>> = owners
+        .iter()
+        .map(|owner| store.compare_and_set(key, expected, owner, Some(LONG)))
+        .collect();
+    let results = join_all(futures).await;
+    let mut winners = Vec::new();
+    for (owner, result) in owners.iter().zip(results) {
+        if ok(p, "compare_and_set", result) {
             winners.push(owner);
         }
     }
@@ -819,6 +1092,20 @@ async fn races_async(store: &dyn AsyncTokenStore, k: &(dyn Fn(&str) -> String + 
         deleted += usize::from(ok(p, "compare_and_delete", result));
     }
     check(p, deleted == 1, format_args!("{deleted} successes"));
+
+    for round in 0..CAS_ROUNDS {
+        let key = k(&format!("race-cas-{round}"));
+        let expected = (round > 0).then_some("v0");
+        if let Some(v0) = expected {
+            ok("compare_and_set race", "set", store.set(&key, v0, Some(LONG)).await);
+        }
+        let winners = race_cas_async(store, &key, expected, &format!("r{round}")).await;
+        check(
+            "compare_and_set has exactly one winner among racing tasks",
+            winners == 1,
+            format_args!("round {round} (expected {expected:?}): {winners} winners"),
+        );
+    }
 
     let p = "incr loses no increments among racing tasks";
     let key = k("race-incr");

@@ -2,7 +2,7 @@
 //!
 //! The clients keep their access tokens, refresh leases, daily fetch counters and callback
 //! deduplication marks in a [`TokenStore`] (or an [`AsyncTokenStore`]). Several processes that
-//! share one store coordinate through its three atomic primitives, so a cold start of many
+//! share one store coordinate through its four atomic primitives, so a cold start of many
 //! workers fetches one token, not one per worker.
 //!
 //! | store | scope | feature |
@@ -70,6 +70,17 @@ macro_rules! inline_async_store {
             ) -> $crate::store::BoxFuture<'a, Result<bool, $crate::store::StoreError>> {
                 let $this = self;
                 Box::pin(async move { $crate::store::TokenStore::compare_and_delete($sync, key, expected) })
+            }
+
+            fn compare_and_set<'a>(
+                &'a self,
+                key: &'a str,
+                expected: Option<&'a str>,
+                value: &'a str,
+                ttl: Option<core::time::Duration>,
+            ) -> $crate::store::BoxFuture<'a, Result<bool, $crate::store::StoreError>> {
+                let $this = self;
+                Box::pin(async move { $crate::store::TokenStore::compare_and_set($sync, key, expected, value, ttl) })
             }
 
             fn incr<'a>(

@@ -32,6 +32,10 @@ const CAS_ATTEMPTS: usize = 8;
 /// delete):
 ///
 /// * `set_nx` is `ms <key> T<ttl> ME` (store only if absent: memcached's `add`).
+/// * `compare_and_set` with nothing expected is `ms <key> T<ttl> ME` (`add`); with an expected
+///   value it is `mg <key> v c`, then, if the value matches, `ms <key> C<cas> T<ttl>`: the server
+///   stores only if nothing wrote the item in between, and a stale CAS (a concurrent write,
+///   which may have stored a newer value) reports `false` rather than retrying.
 /// * `incr` is `ma <key> N<ttl> J1`: one atomic command that increments, or creates the
 ///   counter at 1 with the TTL when it is missing, so the TTL is set only on creation and no
 ///   increment is lost.
@@ -180,18 +184,18 @@ fn incr_err(err: McError, timeout: Duration) -> StoreError {
     }
 }
 
-/// What a `compare_and_delete` read decided.
-enum CadStep {
+/// What a compare-and-… read decided: settled, or the value matched and the item has this CAS.
+enum CasRead {
     Done(bool),
-    Delete(u64),
+    Matched(u64),
 }
 
-fn cad_step(result: GetResult, expected: &str) -> Result<CadStep, StoreError> {
+fn cas_read(result: GetResult, expected: &str) -> Result<CasRead, StoreError> {
     let cas = result.item.cas;
     match (result.status, result.value, cas) {
-        (GetStatus::Hit, Some(value), Some(cas)) if value == expected.as_bytes() => Ok(CadStep::Delete(cas)),
+        (GetStatus::Hit, Some(value), Some(cas)) if value == expected.as_bytes() => Ok(CasRead::Matched(cas)),
         (GetStatus::Hit, Some(_), None) => Err(StoreError::Protocol("memcached: the reply carried no CAS".into())),
-        _ => Ok(CadStep::Done(false)),
+        _ => Ok(CasRead::Done(false)),
     }
 }
 
@@ -203,6 +207,22 @@ fn cad_delete_outcome(result: &MutationResult) -> Result<Option<bool>, StoreErro
         MutationStatus::CasMismatch => Ok(None),
         _ => Err(StoreError::Protocol("memcached: unexpected reply to a delete".into())),
     }
+}
+
+/// Whether a conditional store (`ms … C<cas>`) stored: a moved CAS or a vanished item is `false`.
+fn cas_set_outcome(result: &MutationResult) -> Result<bool, StoreError> {
+    match result.status {
+        MutationStatus::Applied => Ok(true),
+        MutationStatus::CasMismatch | MutationStatus::NotFound => Ok(false),
+        _ => Err(StoreError::Protocol(
+            "memcached: unexpected reply to a CAS store".into(),
+        )),
+    }
+}
+
+/// `ttl` as a memcached wire TTL, `0` (never) for `None`.
+fn wire_ttl_or_never(ttl: Option<Duration>) -> u32 {
+    ttl.map_or(0, wire_ttl)
 }
 
 impl MemcachedStore {
@@ -312,9 +332,9 @@ impl TokenStore for MemcachedStore {
                 .meta(Meta::NONE.cas())
                 .send()
                 .map_err(|e| map_err(e, self.timeout))?;
-            let cas = match cad_step(read, expected)? {
-                CadStep::Done(outcome) => return Ok(outcome),
-                CadStep::Delete(cas) => cas,
+            let cas = match cas_read(read, expected)? {
+                CasRead::Done(outcome) => return Ok(outcome),
+                CasRead::Matched(cas) => cas,
             };
             let deleted = self
                 .sync
@@ -328,6 +348,31 @@ impl TokenStore for MemcachedStore {
         }
         // The item kept changing under us: every write in between replaced the value we saw.
         Ok(false)
+    }
+
+    fn compare_and_set(
+        &self,
+        key: &str,
+        expected: Option<&str>,
+        value: &str,
+        ttl: Option<Duration>,
+    ) -> Result<bool, StoreError> {
+        let map = |e| map_err(e, self.timeout);
+        let Some(expected) = expected else {
+            let request = self.sync.set(key, value).ttl_raw(wire_ttl_or_never(ttl)).add();
+            return set_nx_outcome(&request.send().map_err(map)?);
+        };
+        let read = self.sync.get(key).meta(Meta::NONE.cas()).send().map_err(map)?;
+        let cas = match cas_read(read, expected)? {
+            CasRead::Done(outcome) => return Ok(outcome),
+            CasRead::Matched(cas) => cas,
+        };
+        let request = self
+            .sync
+            .set(key, value)
+            .ttl_raw(wire_ttl_or_never(ttl))
+            .compare_cas(cas);
+        cas_set_outcome(&request.send().map_err(map)?)
     }
 
     fn incr(&self, key: &str, ttl: Duration) -> Result<u64, StoreError> {
@@ -396,9 +441,9 @@ impl AsyncTokenStore for MemcachedStore {
                     .send()
                     .await
                     .map_err(|e| map_err(e, self.timeout))?;
-                let cas = match cad_step(read, expected)? {
-                    CadStep::Done(outcome) => return Ok(outcome),
-                    CadStep::Delete(cas) => cas,
+                let cas = match cas_read(read, expected)? {
+                    CasRead::Done(outcome) => return Ok(outcome),
+                    CasRead::Matched(cas) => cas,
                 };
                 let deleted = client
                     .delete(key)
@@ -411,6 +456,30 @@ impl AsyncTokenStore for MemcachedStore {
                 }
             }
             Ok(false)
+        })
+    }
+
+    fn compare_and_set<'a>(
+        &'a self,
+        key: &'a str,
+        expected: Option<&'a str>,
+        value: &'a str,
+        ttl: Option<Duration>,
+    ) -> BoxFuture<'a, Result<bool, StoreError>> {
+        Box::pin(async move {
+            let client = self.async_client().await?;
+            let map = |e| map_err(e, self.timeout);
+            let Some(expected) = expected else {
+                let request = client.set(key, value).ttl_raw(wire_ttl_or_never(ttl)).add();
+                return set_nx_outcome(&request.send().await.map_err(map)?);
+            };
+            let read = client.get(key).meta(Meta::NONE.cas()).send().await.map_err(map)?;
+            let cas = match cas_read(read, expected)? {
+                CasRead::Done(outcome) => return Ok(outcome),
+                CasRead::Matched(cas) => cas,
+            };
+            let request = client.set(key, value).ttl_raw(wire_ttl_or_never(ttl)).compare_cas(cas);
+            cas_set_outcome(&request.send().await.map_err(map)?)
         })
     }
 

@@ -218,6 +218,27 @@ impl TokenStore for MemoryStore {
         Ok(matches)
     }
 
+    fn compare_and_set(
+        &self,
+        key: &str,
+        expected: Option<&str>,
+        value: &str,
+        ttl: Option<Duration>,
+    ) -> Result<bool, StoreError> {
+        let now = Instant::now();
+        let mut inner = self.lock();
+        if inner.live(key, now).map(|e| e.value.as_str()) != expected {
+            return Ok(false);
+        }
+        let entry = Entry {
+            value: value.to_owned(),
+            expires: ttl.and_then(|ttl| deadline(now, ttl)),
+        };
+        inner.insert(key, entry, now);
+        inner.mutated(now);
+        Ok(true)
+    }
+
     fn incr(&self, key: &str, ttl: Duration) -> Result<u64, StoreError> {
         let now = Instant::now();
         let mut inner = self.lock();

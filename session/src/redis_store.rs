@@ -23,10 +23,30 @@ end
 return 0
 ";
 
+/// Sets `KEYS[1]` to `ARGV[3]` only if it holds exactly `ARGV[2]` (`ARGV[1]` = `"1"`), or only if
+/// it is absent (`ARGV[1]` = `"0"`); with a PX of `ARGV[4]` milliseconds, or none when `ARGV[4]`
+/// is empty (a plain `SET` also clears an earlier TTL). Returns 1 if it set, else 0.
+const COMPARE_AND_SET: &str = r"
+local current = redis.call('GET', KEYS[1])
+if ARGV[1] == '1' then
+    if current ~= ARGV[2] then return 0 end
+elseif current then
+    return 0
+end
+if ARGV[4] == '' then
+    redis.call('SET', KEYS[1], ARGV[3])
+else
+    redis.call('SET', KEYS[1], ARGV[3], 'PX', ARGV[4])
+end
+return 1
+";
+
 /// A store on a Redis server (feature `redis`), usable from sync and async clients.
 ///
 /// * `set_nx` is `SET key value NX PX ttl`.
 /// * `compare_and_delete` is a Lua script (`GET` then `DEL` if equal), atomic on the server.
+/// * `compare_and_set` is a Lua script (`GET`, then `SET … [PX ttl]` if the value is the expected
+///   one, or if the key is absent when nothing is expected), atomic on the server.
 /// * `incr` is `MULTI; SET key 0 NX PX ttl; INCR key; EXEC`, so the TTL is set only when the
 ///   counter is created (works on every Redis version, unlike `EXPIRE … NX`).
 ///
@@ -49,6 +69,7 @@ pub struct RedisStore {
     idle: Mutex<Vec<Connection>>,
     manager: Mutex<Option<ConnectionManager>>,
     cad: Script,
+    cas: Script,
 }
 
 impl fmt::Debug for RedisStore {
@@ -110,6 +131,23 @@ fn set_nx_cmd(key: &str, value: &str, ttl: Duration) -> redis::Cmd {
     cmd
 }
 
+/// The `COMPARE_AND_SET` invocation for these arguments.
+fn cas_invocation<'s>(
+    script: &'s Script,
+    key: &str,
+    expected: Option<&str>,
+    value: &str,
+    ttl: Option<Duration>,
+) -> redis::ScriptInvocation<'s> {
+    let mut invocation = script.key(key);
+    invocation
+        .arg(if expected.is_some() { "1" } else { "0" })
+        .arg(expected.unwrap_or(""))
+        .arg(value)
+        .arg(ttl.map_or_else(String::new, |ttl| px(ttl).to_string()));
+    invocation
+}
+
 fn incr_pipe(key: &str, ttl: Duration) -> redis::Pipeline {
     let mut pipe = redis::pipe();
     pipe.atomic()
@@ -152,6 +190,7 @@ impl RedisStore {
             idle: Mutex::new(Vec::new()),
             manager: Mutex::new(None),
             cad: Script::new(COMPARE_AND_DELETE),
+            cas: Script::new(COMPARE_AND_SET),
         })
     }
 
@@ -285,6 +324,19 @@ impl TokenStore for RedisStore {
             .map(|n| n == 1)
     }
 
+    fn compare_and_set(
+        &self,
+        key: &str,
+        expected: Option<&str>,
+        value: &str,
+        ttl: Option<Duration>,
+    ) -> Result<bool, StoreError> {
+        self.run(false, |c| {
+            cas_invocation(&self.cas, key, expected, value, ttl).invoke::<i64>(c)
+        })
+        .map(|n| n == 1)
+    }
+
     fn incr(&self, key: &str, ttl: Duration) -> Result<u64, StoreError> {
         let (n,) = self.run(false, |c| incr_pipe(key, ttl).query::<(i64,)>(c))?;
         counter(n)
@@ -319,6 +371,25 @@ impl AsyncTokenStore for RedisStore {
         Box::pin(async move {
             let n: i64 = self
                 .run_async(move |mut c| async move { self.cad.key(key).arg(expected).invoke_async(&mut c).await })
+                .await?;
+            Ok(n == 1)
+        })
+    }
+
+    fn compare_and_set<'a>(
+        &'a self,
+        key: &'a str,
+        expected: Option<&'a str>,
+        value: &'a str,
+        ttl: Option<Duration>,
+    ) -> BoxFuture<'a, Result<bool, StoreError>> {
+        Box::pin(async move {
+            let n: i64 = self
+                .run_async(move |mut c| async move {
+                    cas_invocation(&self.cas, key, expected, value, ttl)
+                        .invoke_async(&mut c)
+                        .await
+                })
                 .await?;
             Ok(n == 1)
         })

@@ -2,10 +2,13 @@
 //!
 //! * [`SessionStore`]: what wechatpy users implement today for a custom store: `get`,
 //!   `set` with a TTL, `delete`. Strings in, strings out.
-//! * [`TokenStore`]: the three atomic primitives the clients need to coordinate processes:
+//! * [`TokenStore`]: the four atomic primitives the clients need to coordinate processes:
 //!   `set_nx` (the refresh lease, callback deduplication), `compare_and_delete`
-//!   (compare-and-invalidate a rejected token; releasing a lease only by its owner) and
-//!   `incr` (the daily fetch counter of the quota guard).
+//!   (compare-and-invalidate a rejected token; releasing a lease only by its owner),
+//!   `compare_and_set` (storing a refreshed token only over the token it replaces, so a
+//!   refresher whose lease expired can never overwrite a newer one) and `incr` (the daily fetch
+//!   counter of the quota guard). None has a default implementation: a default built from
+//!   `get` and `set` could not be atomic.
 //! * [`AsyncSessionStore`] / [`AsyncTokenStore`]: the same for async clients, with boxed
 //!   futures so `Arc<dyn AsyncTokenStore>` works.
 //!
@@ -33,9 +36,15 @@ pub enum StoreError {
     /// The backend answered something unexpected.
     #[error("store protocol error: {0}")]
     Protocol(String),
-    /// A local I/O error (file store).
+    /// A local I/O error (file store), including a store or lock file refused as unsafe (a
+    /// symbolic link, not a regular file, or owned by another user).
     #[error("store I/O error: {0}")]
     Io(String),
+    /// The stored data is not in the store's format (file store): the path and what is wrong,
+    /// never the contents. The data is left untouched, since reading it as empty would reset
+    /// leases and the daily quota count.
+    #[error("store data corrupt: {0}")]
+    Corrupt(String),
     /// The store URL or configuration is invalid, or names a backend this build lacks.
     /// Retrying does not help.
     #[error("store configuration error: {0}")]
@@ -81,6 +90,20 @@ pub trait TokenStore: SessionStore {
     /// [`StoreError`] when the backend fails.
     fn compare_and_delete(&self, key: &str, expected: &str) -> Result<bool, StoreError>;
 
+    /// Sets `key` to `value` (expiring after `ttl`, never when `None`) only if its current value
+    /// is exactly `expected` (`None`: only if `key` is absent or expired). Returns whether it
+    /// set.
+    ///
+    /// # Errors
+    /// [`StoreError`] when the backend fails.
+    fn compare_and_set(
+        &self,
+        key: &str,
+        expected: Option<&str>,
+        value: &str,
+        ttl: Option<Duration>,
+    ) -> Result<bool, StoreError>;
+
     /// Increments the counter `key` by one and returns the new value; a missing counter starts
     /// at 0 and expires after `ttl`.
     ///
@@ -105,6 +128,14 @@ pub trait AsyncTokenStore: AsyncSessionStore {
     fn set_nx<'a>(&'a self, key: &'a str, value: &'a str, ttl: Duration) -> BoxFuture<'a, Result<bool, StoreError>>;
     /// See [`TokenStore::compare_and_delete`].
     fn compare_and_delete<'a>(&'a self, key: &'a str, expected: &'a str) -> BoxFuture<'a, Result<bool, StoreError>>;
+    /// See [`TokenStore::compare_and_set`].
+    fn compare_and_set<'a>(
+        &'a self,
+        key: &'a str,
+        expected: Option<&'a str>,
+        value: &'a str,
+        ttl: Option<Duration>,
+    ) -> BoxFuture<'a, Result<bool, StoreError>>;
     /// See [`TokenStore::incr`].
     fn incr<'a>(&'a self, key: &'a str, ttl: Duration) -> BoxFuture<'a, Result<u64, StoreError>>;
 }
@@ -133,6 +164,15 @@ macro_rules! forward {
             fn compare_and_delete(&self, key: &str, expected: &str) -> Result<bool, StoreError> {
                 (**self).compare_and_delete(key, expected)
             }
+            fn compare_and_set(
+                &self,
+                key: &str,
+                expected: Option<&str>,
+                value: &str,
+                ttl: Option<Duration>,
+            ) -> Result<bool, StoreError> {
+                (**self).compare_and_set(key, expected, value, ttl)
+            }
             fn incr(&self, key: &str, ttl: Duration) -> Result<u64, StoreError> {
                 (**self).incr(key, ttl)
             }
@@ -156,6 +196,15 @@ macro_rules! forward {
             }
             fn compare_and_delete<'a>(&'a self, key: &'a str, expected: &'a str) -> BoxFuture<'a, Result<bool, StoreError>> {
                 (**self).compare_and_delete(key, expected)
+            }
+            fn compare_and_set<'a>(
+                &'a self,
+                key: &'a str,
+                expected: Option<&'a str>,
+                value: &'a str,
+                ttl: Option<Duration>,
+            ) -> BoxFuture<'a, Result<bool, StoreError>> {
+                (**self).compare_and_set(key, expected, value, ttl)
             }
             fn incr<'a>(&'a self, key: &'a str, ttl: Duration) -> BoxFuture<'a, Result<u64, StoreError>> {
                 (**self).incr(key, ttl)

@@ -1,5 +1,6 @@
 //! Real processes racing on one store: exactly one `set_nx` winner, one `compare_and_delete`
-//! winner, and no lost `incr`, across processes.
+//! winner, one `compare_and_set` winner (from a present value and from an absent key), and no
+//! lost `incr`, across processes.
 //!
 //! This binary has no test harness: run without `WECHAT_SESSION_CHILD` it is the parent, which
 //! re-executes itself as `CHILDREN` child processes per store (half of them using the sync
@@ -37,6 +38,7 @@ fn child(spec: &str) {
         format!("{prefix}count"),
         format!("{prefix}cad"),
     );
+    let (cas, cas_new) = (format!("{prefix}cas"), format!("{prefix}cas-new"));
     let wait = |_: ()| std::thread::sleep(Duration::from_millis(start.saturating_sub(unix_ms())));
 
     let mut out = Vec::new();
@@ -44,6 +46,10 @@ fn child(spec: &str) {
         let store = wechat_session::open(spec).unwrap();
         wait(());
         out.push(format!("nx {}", store.set_nx(&lease, &owner, TTL).unwrap()));
+        let won = store.compare_and_set(&cas, Some("v0"), &owner, Some(TTL)).unwrap();
+        out.push(format!("cas {won}"));
+        let won = store.compare_and_set(&cas_new, None, &owner, Some(TTL)).unwrap();
+        out.push(format!("cas-new {won}"));
         for _ in 0..INCRS {
             out.push(format!("incr {}", store.incr(&count, TTL).unwrap()));
         }
@@ -60,6 +66,13 @@ fn child(spec: &str) {
         rt.block_on(async {
             wait(());
             out.push(format!("nx {}", store.set_nx(&lease, &owner, TTL).await.unwrap()));
+            let won = store
+                .compare_and_set(&cas, Some("v0"), &owner, Some(TTL))
+                .await
+                .unwrap();
+            out.push(format!("cas {won}"));
+            let won = store.compare_and_set(&cas_new, None, &owner, Some(TTL)).await.unwrap();
+            out.push(format!("cas-new {won}"));
             for _ in 0..INCRS {
                 out.push(format!("incr {}", store.incr(&count, TTL).await.unwrap()));
             }
@@ -79,6 +92,7 @@ fn race(name: &str, spec: &str) {
     let store = wechat_session::open(spec).unwrap();
     let prefix = format!("cross-process:{}:{}:", std::process::id(), unix_ms());
     store.set(&format!("{prefix}cad"), "shared-lease", Some(TTL)).unwrap();
+    store.set(&format!("{prefix}cas"), "v0", Some(TTL)).unwrap();
 
     let exe = std::env::current_exe().unwrap();
     // Far enough ahead for every child to start and connect first.
@@ -98,6 +112,7 @@ fn race(name: &str, spec: &str) {
         .collect();
 
     let (mut nx_winners, mut cad_winners, mut counts, mut owners) = (Vec::new(), 0, Vec::new(), Vec::new());
+    let (mut cas_winners, mut cas_new_winners) = (Vec::new(), Vec::new());
     for child in children {
         let output = child.wait_with_output().unwrap();
         assert!(output.status.success(), "{name}: a child failed: {}", output.status);
@@ -106,6 +121,8 @@ fn race(name: &str, spec: &str) {
         for line in text.lines() {
             match line.split_once(' ') {
                 Some(("nx", "true")) => nx_winners.push(owner.clone()),
+                Some(("cas", "true")) => cas_winners.push(owner.clone()),
+                Some(("cas-new", "true")) => cas_new_winners.push(owner.clone()),
                 Some(("cad", "true")) => cad_winners += 1,
                 Some(("incr", n)) => counts.push(n.parse::<u64>().unwrap()),
                 _ => {}
@@ -124,6 +141,21 @@ fn race(name: &str, spec: &str) {
         Some(nx_winners[0].as_str()),
         "{name}: the lease must hold the winner's value"
     );
+    for (what, key, winners) in [
+        ("from a present value", "cas", &cas_winners),
+        ("from an absent key", "cas-new", &cas_new_winners),
+    ] {
+        assert_eq!(
+            winners.len(),
+            1,
+            "{name}: compare_and_set {what} across processes must have exactly one winner: {winners:?}"
+        );
+        assert_eq!(
+            store.get(&format!("{prefix}{key}")).unwrap().as_deref(),
+            Some(winners[0].as_str()),
+            "{name}: compare_and_set {what}: the key must hold the winner's value"
+        );
+    }
     assert_eq!(
         cad_winners, 1,
         "{name}: compare_and_delete across processes must succeed exactly once"

@@ -180,45 +180,33 @@ fn file_store_files_are_private() {
     std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).unwrap();
     store.set("k", "token2", None).unwrap();
     assert_eq!(mode(&path), 0o600);
-    assert!(
-        !path.with_extension("json.tmp").exists(),
-        "the temp file must be renamed away"
-    );
+    let left: Vec<_> = std::fs::read_dir(dir.0.join("new-dir"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .filter(|name| name.ends_with(".tmp"))
+        .collect();
+    assert!(left.is_empty(), "the temp file must be renamed away: {left:?}");
 }
 
 #[test]
-fn file_store_survives_corrupt_and_missing_files() {
-    let dir = TempDir::new("corrupt");
+fn file_store_reads_a_missing_file_as_empty_and_keeps_only_live_entries() {
+    let dir = TempDir::new("missing");
     let path = dir.0.join("store.json");
     let store: &dyn TokenStore = &FileStore::new(&path);
     assert_eq!(store.get("k").unwrap(), None, "missing file = empty store");
     assert!(!dir.0.join("store.json.lock").exists(), "a read must not create files");
 
-    for garbage in [
-        &b"{not json"[..],
-        b"",
-        b"\xff\xfe\x00",
-        b"[1,2,3]",
-        b"{\"k\": 42}",
-        b"null",
-    ] {
-        std::fs::write(&path, garbage).unwrap();
-        assert_eq!(store.get("k").unwrap(), None, "corrupt file {garbage:?} = empty store");
-        assert!(
-            store.set_nx("k", "v", Duration::from_secs(60)).unwrap(),
-            "writable after corruption"
-        );
-        assert_eq!(store.get("k").unwrap().as_deref(), Some("v"));
-        store.delete("k").unwrap();
-    }
-
-    // Valid entries survive next to invalid ones.
     std::fs::write(
         &path,
-        br#"{"good":{"value":"kept"},"bad":{"value":7},"expired":{"value":"x","expires_at":1}}"#,
+        br#"{"good":{"value":"kept"},"expired":{"value":"x","expires_at":1},"extra":{"value":"y","note":1}}"#,
     )
     .unwrap();
     assert_eq!(store.get("good").unwrap().as_deref(), Some("kept"));
+    assert_eq!(
+        store.get("extra").unwrap().as_deref(),
+        Some("y"),
+        "unknown fields are ignored"
+    );
     assert_eq!(store.get("expired").unwrap(), None);
     assert_eq!(store.incr("n", Duration::from_secs(60)).unwrap(), 1);
     let text = std::fs::read_to_string(&path).unwrap();
@@ -226,6 +214,48 @@ fn file_store_survives_corrupt_and_missing_files() {
         text.contains("kept") && !text.contains("expired"),
         "expired entries are pruned on write: {text}"
     );
+}
+
+#[tokio::test]
+async fn file_store_reports_corrupt_files_and_leaves_them_alone() {
+    let dir = TempDir::new("corrupt");
+    let path = dir.0.join("store.json");
+    let file = FileStore::new(&path);
+    let store: &dyn TokenStore = &file;
+    let async_store: &dyn AsyncTokenStore = &file;
+    for garbage in [
+        &br#"{"a":"#[..],
+        b"[1,2]",
+        br#"{"k":{"value":5}}"#,
+        br#"{"lease":{"value":"SECRET-OWNER","expires_at":9999999999999},"count":{"value":"SECRET","expires_at":-1}}"#,
+        br#"{"k":{"value":"SECRET"}} trailing SECRET"#,
+        b"{not json SECRET",
+        b"",
+        b"\xff\xfe\x00",
+        b"null",
+    ] {
+        std::fs::write(&path, garbage).unwrap();
+        let errors = [
+            store.get("k").unwrap_err(),
+            store.set("k", "v", None).unwrap_err(),
+            store.set_nx("k", "v", Duration::from_secs(60)).unwrap_err(),
+            store.incr("count", Duration::from_secs(60)).unwrap_err(),
+            store.compare_and_delete("k", "v").unwrap_err(),
+            store.compare_and_set("k", None, "v", None).unwrap_err(),
+            store.delete("k").unwrap_err(),
+            async_store.get("k").await.unwrap_err(),
+            async_store.set("k", "v", None).await.unwrap_err(),
+        ];
+        for err in errors {
+            let shown = format!("{err} {err:?}");
+            assert!(
+                matches!(&err, StoreError::Corrupt(why) if why.contains(&*path.to_string_lossy())),
+                "{garbage:?}: {shown}"
+            );
+            assert!(!shown.contains("SECRET"), "an error quotes the file: {shown}");
+        }
+        assert_eq!(std::fs::read(&path).unwrap(), garbage, "the corrupt file was changed");
+    }
 }
 
 #[test]
@@ -382,6 +412,57 @@ impl TokenStore for RacyStore {
     fn compare_and_delete(&self, key: &str, expected: &str) -> Result<bool, StoreError> {
         TokenStore::compare_and_delete(&self.0, key, expected)
     }
+    fn compare_and_set(
+        &self,
+        key: &str,
+        expected: Option<&str>,
+        value: &str,
+        ttl: Option<Duration>,
+    ) -> Result<bool, StoreError> {
+        TokenStore::compare_and_set(&self.0, key, expected, value, ttl)
+    }
+    fn incr(&self, key: &str, ttl: Duration) -> Result<u64, StoreError> {
+        TokenStore::incr(&self.0, key, ttl)
+    }
+}
+
+/// A store whose `compare_and_set` is a non-atomic read-then-write (everything else is atomic).
+#[derive(Default)]
+struct RacyCasStore(MemoryStore);
+
+impl SessionStore for RacyCasStore {
+    fn get(&self, key: &str) -> Result<Option<String>, StoreError> {
+        SessionStore::get(&self.0, key)
+    }
+    fn set(&self, key: &str, value: &str, ttl: Option<Duration>) -> Result<(), StoreError> {
+        SessionStore::set(&self.0, key, value, ttl)
+    }
+    fn delete(&self, key: &str) -> Result<(), StoreError> {
+        SessionStore::delete(&self.0, key)
+    }
+}
+
+impl TokenStore for RacyCasStore {
+    fn set_nx(&self, key: &str, value: &str, ttl: Duration) -> Result<bool, StoreError> {
+        TokenStore::set_nx(&self.0, key, value, ttl)
+    }
+    fn compare_and_delete(&self, key: &str, expected: &str) -> Result<bool, StoreError> {
+        TokenStore::compare_and_delete(&self.0, key, expected)
+    }
+    fn compare_and_set(
+        &self,
+        key: &str,
+        expected: Option<&str>,
+        value: &str,
+        ttl: Option<Duration>,
+    ) -> Result<bool, StoreError> {
+        if SessionStore::get(&self.0, key)?.as_deref() != expected {
+            return Ok(false);
+        }
+        std::thread::sleep(Duration::from_millis(5));
+        SessionStore::set(&self.0, key, value, ttl)?;
+        Ok(true)
+    }
     fn incr(&self, key: &str, ttl: Duration) -> Result<u64, StoreError> {
         TokenStore::incr(&self.0, key, ttl)
     }
@@ -402,6 +483,83 @@ fn conformance_catches_a_racy_set_nx() {
 }
 
 #[test]
+fn conformance_catches_a_racy_compare_and_set() {
+    let message = panic_message(|| conformance::run(&RacyCasStore::default()));
+    assert!(message.contains("compare_and_set has exactly one winner"), "{message}");
+}
+
+/// Stores whose `compare_and_set` gets one rule wrong (racing is covered above).
+#[derive(Default)]
+struct WrongCasStore {
+    inner: MemoryStore,
+    /// Sets whatever the current value (a plain `set`).
+    ignore_expected: bool,
+    /// Stores with a fixed 10-minute TTL instead of the one given.
+    ignore_ttl: bool,
+}
+
+impl SessionStore for WrongCasStore {
+    fn get(&self, key: &str) -> Result<Option<String>, StoreError> {
+        SessionStore::get(&self.inner, key)
+    }
+    fn set(&self, key: &str, value: &str, ttl: Option<Duration>) -> Result<(), StoreError> {
+        SessionStore::set(&self.inner, key, value, ttl)
+    }
+    fn delete(&self, key: &str) -> Result<(), StoreError> {
+        SessionStore::delete(&self.inner, key)
+    }
+}
+
+impl TokenStore for WrongCasStore {
+    fn set_nx(&self, key: &str, value: &str, ttl: Duration) -> Result<bool, StoreError> {
+        TokenStore::set_nx(&self.inner, key, value, ttl)
+    }
+    fn compare_and_delete(&self, key: &str, expected: &str) -> Result<bool, StoreError> {
+        TokenStore::compare_and_delete(&self.inner, key, expected)
+    }
+    fn compare_and_set(
+        &self,
+        key: &str,
+        expected: Option<&str>,
+        value: &str,
+        ttl: Option<Duration>,
+    ) -> Result<bool, StoreError> {
+        if self.ignore_expected {
+            SessionStore::set(&self.inner, key, value, ttl)?;
+            return Ok(true);
+        }
+        let ttl = if self.ignore_ttl {
+            Some(Duration::from_secs(600))
+        } else {
+            ttl
+        };
+        TokenStore::compare_and_set(&self.inner, key, expected, value, ttl)
+    }
+    fn incr(&self, key: &str, ttl: Duration) -> Result<u64, StoreError> {
+        TokenStore::incr(&self.inner, key, ttl)
+    }
+}
+
+#[test]
+fn conformance_catches_a_compare_and_set_that_ignores_expected_or_ttl() {
+    let store = WrongCasStore {
+        ignore_expected: true,
+        ..WrongCasStore::default()
+    };
+    let message = panic_message(|| conformance::run(&store));
+    assert!(
+        message.contains("compare_and_set with nothing expected sets only an absent key"),
+        "{message}"
+    );
+    let store = WrongCasStore {
+        ignore_ttl: true,
+        ..WrongCasStore::default()
+    };
+    let message = panic_message(|| conformance::run(&store));
+    assert!(message.contains("compare_and_set sets the new TTL"), "{message}");
+}
+
+#[test]
 fn conformance_catches_ignored_ttls() {
     let store = Simple::new(CustomStore {
         ignore_ttl: true,
@@ -411,9 +569,10 @@ fn conformance_catches_ignored_ttls() {
     assert!(message.contains("set with a TTL expires"), "{message}");
 }
 
-/// An async store whose `set_nx` yields between its read and its write.
+/// An async store whose `set_nx` yields between its read and its write (and, with `.1`, its
+/// `compare_and_set` too, while `set_nx` is then atomic).
 #[derive(Default)]
-struct AsyncRacyStore(MemoryStore);
+struct AsyncRacyStore(MemoryStore, bool);
 
 impl AsyncSessionStore for AsyncRacyStore {
     fn get<'a>(&'a self, key: &'a str) -> BoxFuture<'a, Result<Option<String>, StoreError>> {
@@ -429,6 +588,9 @@ impl AsyncSessionStore for AsyncRacyStore {
 
 impl AsyncTokenStore for AsyncRacyStore {
     fn set_nx<'a>(&'a self, key: &'a str, value: &'a str, ttl: Duration) -> BoxFuture<'a, Result<bool, StoreError>> {
+        if self.1 {
+            return AsyncTokenStore::set_nx(&self.0, key, value, ttl);
+        }
         Box::pin(async move {
             if SessionStore::get(&self.0, key)?.is_some() {
                 return Ok(false);
@@ -440,6 +602,25 @@ impl AsyncTokenStore for AsyncRacyStore {
     }
     fn compare_and_delete<'a>(&'a self, key: &'a str, expected: &'a str) -> BoxFuture<'a, Result<bool, StoreError>> {
         AsyncTokenStore::compare_and_delete(&self.0, key, expected)
+    }
+    fn compare_and_set<'a>(
+        &'a self,
+        key: &'a str,
+        expected: Option<&'a str>,
+        value: &'a str,
+        ttl: Option<Duration>,
+    ) -> BoxFuture<'a, Result<bool, StoreError>> {
+        if self.1 {
+            return Box::pin(async move {
+                if SessionStore::get(&self.0, key)?.as_deref() != expected {
+                    return Ok(false);
+                }
+                tokio::task::yield_now().await;
+                SessionStore::set(&self.0, key, value, ttl)?;
+                Ok(true)
+            });
+        }
+        AsyncTokenStore::compare_and_set(&self.0, key, expected, value, ttl)
     }
     fn incr<'a>(&'a self, key: &'a str, ttl: Duration) -> BoxFuture<'a, Result<u64, StoreError>> {
         AsyncTokenStore::incr(&self.0, key, ttl)
@@ -454,6 +635,17 @@ fn conformance_async_catches_a_racy_set_nx() {
         .unwrap();
     let message = panic_message(|| rt.block_on(conformance::run_async(&AsyncRacyStore::default())));
     assert!(message.contains("set_nx has exactly one winner"), "{message}");
+}
+
+#[test]
+fn conformance_async_catches_a_racy_compare_and_set() {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let store = AsyncRacyStore(MemoryStore::new(), true);
+    let message = panic_message(|| rt.block_on(conformance::run_async(&store)));
+    assert!(message.contains("compare_and_set has exactly one winner"), "{message}");
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -254,6 +254,15 @@ impl AsyncTokenStore for DownStore {
     fn compare_and_delete<'a>(&'a self, _: &'a str, _: &'a str) -> BoxFuture<'a, Result<bool, StoreError>> {
         down()
     }
+    fn compare_and_set<'a>(
+        &'a self,
+        _: &'a str,
+        _: Option<&'a str>,
+        _: &'a str,
+        _: Option<Duration>,
+    ) -> BoxFuture<'a, Result<bool, StoreError>> {
+        down()
+    }
     fn incr<'a>(&'a self, _: &'a str, _: Duration) -> BoxFuture<'a, Result<u64, StoreError>> {
         down()
     }
