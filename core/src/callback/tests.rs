@@ -199,7 +199,10 @@ fn dedup_keys() {
         )
     };
     let a = message(&click("A")).dedup_key();
-    assert!(a.starts_with("gh_1:-:evt:") && a.len() == "gh_1:-:evt:".len() + 40, "{a}");
+    assert!(
+        a.starts_with("gh_1:-:evt:") && a.len() == "gh_1:-:evt:".len() + 40,
+        "{a}"
+    );
     // A retry (the same plaintext, even laid out differently) matches; another button does not.
     assert_eq!(message(&click("A").replace("><", ">\n<")).dedup_key(), a);
     assert_ne!(message(&click("B")).dedup_key(), a);
@@ -223,7 +226,7 @@ fn dedup_keys() {
         Kind::Mp,
     )
     .unwrap();
-    let flat = crate::message::parse_message("<xml><MsgType>event</MsgType><Event>x</Event><A>1</A></xml>", Kind::Mp)
-        .unwrap();
+    let flat =
+        crate::message::parse_message("<xml><MsgType>event</MsgType><Event>x</Event><A>1</A></xml>", Kind::Mp).unwrap();
     assert_ne!(nested.dedup_key(), flat.dedup_key());
 }
