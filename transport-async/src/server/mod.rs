@@ -13,15 +13,23 @@
 //!
 //! - **Hostile clients.** Bodies over the limit get 413 before more is read (a declared
 //!   `Content-Length` is checked first); a client that dribbles its headers is cut off by the
-//!   header read timeout, one that stalls mid-body gets 408 after the body read timeout; forged
-//!   or stale requests get 403, malformed ones 400 (see [`CallbackResponse::rejected`]), other
-//!   methods 405. Client garbage never causes a 5xx, and one connection never holds up another;
-//!   at most [`Builder::max_connections`] are open at once (the rest wait in the backlog).
+//!   header read timeout (also between keep-alive requests), one that stalls mid-body gets 408
+//!   after the body read timeout, one that stops reading its replies is dropped after the write
+//!   timeout; forged or stale requests get 403, malformed ones 400 (see
+//!   [`CallbackResponse::rejected`]), other methods 405. Client garbage never causes a 5xx, and
+//!   one connection never holds up another; at most [`Builder::max_connections`] are open at
+//!   once (the rest wait in the backlog), and bodies waiting for verification share a budget
+//!   ([`Builder::max_buffered_bytes`]; over it, 429). Large bodies are verified and decrypted
+//!   on tokio's blocking pool, off the connection tasks.
 //! - **WeChat's retries.** WeChat resends a callback up to three times when no answer comes
 //!   within 5 s. With deduplication on (the default) your handler runs once per message: a retry
 //!   that arrives after the reply is ready gets the same reply (encrypted afresh with the retry's
 //!   own timestamp and nonce), one that arrives while the handler still runs gets `success` (no
-//!   reply, no further retries). The marks live in an [`AsyncTokenStore`]: the default
+//!   reply, no further retries). A retry is the same plaintext: messages match by `MsgId`,
+//!   events by a digest of every element ([`Message::dedup_key`]), and each endpoint (receive
+//!   id and token) has its own scope, so two agents sharing a store never answer each other's
+//!   events. Marks outlive the timestamp window twice over, so a replay the handler still
+//!   accepts is answered from the store. The marks live in an [`AsyncTokenStore`]: the default
 //!   [`MemoryStore`] covers one process; give several instances behind a load balancer one
 //!   shared store (Redis) with [`Builder::dedup_store`]. A failing store is logged and the
 //!   message handled without deduplication, never answered with a 5xx.
@@ -94,9 +102,11 @@ use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
 use std::time::Duration;
 
+use bytes::Bytes;
 use http::header::{ALLOW, CONNECTION, CONTENT_LENGTH, CONTENT_TYPE, HeaderValue};
 use http::{Method, StatusCode};
 use http_body_util::{BodyExt, LengthLimitError, Limited};
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 use wechat_core::callback::{Inbound, ReplyContext};
 use wechat_core::error::CallbackError;
 use wechat_session::{AsyncTokenStore, BoxFuture, MemoryStore};
@@ -110,9 +120,19 @@ use dedup::{Claim, Dedup};
 
 /// The default for [`Builder::header_read_timeout`] and [`Builder::body_read_timeout`].
 pub const DEFAULT_READ_TIMEOUT: Duration = Duration::from_secs(10);
-/// The default for [`Builder::dedup_ttl`]: as long as the handler's default timestamp
-/// window, so a replayed request inside the window is answered from the store too.
-pub const DEFAULT_DEDUP_TTL: Duration = Duration::from_secs(300);
+/// The default for [`Builder::write_timeout`].
+pub const DEFAULT_WRITE_TIMEOUT: Duration = Duration::from_secs(10);
+/// The default for [`Builder::dedup_ttl`]: twice the handler's default timestamp window, and
+/// the default for any window up to 300 s (or none); longer windows get twice their length.
+/// A mark outlives every request the handler still accepts, so a replay is answered from the
+/// store, never handled again.
+pub const DEFAULT_DEDUP_TTL: Duration = Duration::from_secs(600);
+/// The default for [`Builder::max_buffered_bytes`]: request bodies held before verification,
+/// across all connections.
+pub const DEFAULT_MAX_BUFFERED_BYTES: usize = 64 << 20;
+/// Bodies larger than this are verified, decrypted and parsed on tokio's blocking pool;
+/// smaller ones take microseconds and stay on the connection task.
+const INLINE_BODY_MAX: usize = 64 * 1024;
 /// How many messages the default in-memory deduplication store remembers. WeChat retries
 /// within about 15 s, so at any realistic rate this covers the retry window many times over,
 /// while memory stays bounded under a flood (the oldest marks go first). Give the builder a
@@ -134,10 +154,13 @@ pub struct Builder {
     body_limit: usize,
     header_read_timeout: Duration,
     body_read_timeout: Duration,
+    write_timeout: Duration,
     shutdown_timeout: Duration,
     max_connections: usize,
+    max_buffered_bytes: usize,
     dedup: bool,
-    dedup_ttl: Duration,
+    dedup_ttl: Option<Duration>,
+    dedup_scope: Option<String>,
     store: Option<Arc<dyn AsyncTokenStore>>,
     prefix: String,
     path: Option<String>,
@@ -160,8 +183,9 @@ impl Builder {
     }
 
     /// How long a client may take to send a request's headers (default 10 s); slower
-    /// connections are closed. Also bounds how long an idle keep-alive connection stays open.
-    /// Applies to [`CallbackServer::serve`] only (other servers have their own).
+    /// connections are closed. The clock also runs between keep-alive requests, so it bounds
+    /// how long an idle connection stays open. Applies to [`CallbackServer::serve`] only
+    /// (other servers have their own).
     pub fn header_read_timeout(mut self, timeout: Duration) -> Self {
         self.header_read_timeout = timeout;
         self
@@ -171,6 +195,15 @@ impl Builder {
     /// 10 s); slower requests get 408 and their connection is closed.
     pub fn body_read_timeout(mut self, timeout: Duration) -> Self {
         self.body_read_timeout = timeout;
+        self
+    }
+
+    /// How long a reply may wait for the client to read it (default 10 s): a write that makes
+    /// no progress for this long ends the connection, so a client that pipelines requests and
+    /// never reads the answers cannot hold a connection slot forever. Applies to
+    /// [`CallbackServer::serve`] only.
+    pub fn write_timeout(mut self, timeout: Duration) -> Self {
+        self.write_timeout = timeout;
         self
     }
 
@@ -190,16 +223,40 @@ impl Builder {
         self
     }
 
+    /// The most request-body bytes held, across all connections, before the callback handler
+    /// has verified and parsed them (default [`DEFAULT_MAX_BUFFERED_BYTES`], 64 MiB); without
+    /// it slow uploaders could pin `max_connections` × `body_limit`. A request reserves its
+    /// declared `Content-Length` (the body limit when undeclared) before its body is read and
+    /// gives it back once parsed; when the budget is spent it waits up to the body read
+    /// timeout, then gets 429 `busy`. Counted in KiB.
+    pub fn max_buffered_bytes(mut self, bytes: usize) -> Self {
+        self.max_buffered_bytes = bytes;
+        self
+    }
+
     /// Turns deduplication of WeChat's retries on (the default) or off.
     pub fn dedup(mut self, on: bool) -> Self {
         self.dedup = on;
         self
     }
 
-    /// How long a message's mark (and its stored reply) is kept (default 300 s). WeChat's
-    /// retries come within about 15 s.
+    /// How long a message's mark (and its stored reply) is kept. WeChat's retries come within
+    /// about 15 s, but a captured request can be replayed for as long as its timestamp is in
+    /// the handler's window, so the mark must outlive the window: values under twice the
+    /// window are raised to it. Default: [`DEFAULT_DEDUP_TTL`] (600 s), or twice the window
+    /// when that is longer.
     pub fn dedup_ttl(mut self, ttl: Duration) -> Self {
-        self.dedup_ttl = ttl;
+        self.dedup_ttl = Some(ttl);
+        self
+    }
+
+    /// The endpoint's part of the store keys. Default: a fingerprint (12 hex digits of a SHA1)
+    /// of the receive id and the callback token, so two endpoints sharing a store (two WeCom
+    /// agents both receiving one `change_contact` event, identical down to the byte) keep
+    /// separate marks while instances of one endpoint share them. Set it to name the endpoint
+    /// yourself (keep it stable across instances and deploys).
+    pub fn dedup_scope(mut self, scope: impl Into<String>) -> Self {
+        self.dedup_scope = Some(scope.into());
         self
     }
 
@@ -212,7 +269,8 @@ impl Builder {
     }
 
     /// The store key prefix (default `wechat`): keys are
-    /// `{prefix}:callback:{mp|work}:{Message::dedup_key}`.
+    /// `{prefix}:callback:{mp|work}:{scope}:{Message::dedup_key}` (see
+    /// [`Builder::dedup_scope`]).
     pub fn key_prefix(mut self, prefix: impl Into<String>) -> Self {
         self.prefix = prefix.into();
         self
@@ -220,12 +278,16 @@ impl Builder {
 
     /// Builds the server.
     pub fn build(self) -> CallbackServer {
+        let config = self.handler.config();
         let dedup = self.dedup.then(|| {
             let store = self
                 .store
                 .unwrap_or_else(|| Arc::new(MemoryStore::with_capacity(DEFAULT_DEDUP_CAPACITY)));
-            Dedup::new(store, self.dedup_ttl, self.prefix, self.handler.config().kind)
+            let ttl = dedup::ttl(self.dedup_ttl, config.timestamp_window);
+            let scope = self.dedup_scope.unwrap_or_else(|| dedup::default_scope(config));
+            Dedup::new(store, ttl, self.prefix, config.kind, scope)
         });
+        let budget_kib = self.max_buffered_bytes.div_ceil(1024).clamp(1, MAX_BUDGET_KIB);
         CallbackServer {
             inner: Arc::new(Inner {
                 handler: self.handler,
@@ -233,8 +295,11 @@ impl Builder {
                 body_limit: self.body_limit,
                 header_read_timeout: self.header_read_timeout,
                 body_read_timeout: self.body_read_timeout,
+                write_timeout: self.write_timeout,
                 shutdown_timeout: self.shutdown_timeout,
                 max_connections: self.max_connections,
+                budget: Arc::new(Semaphore::new(budget_kib)),
+                budget_kib,
                 dedup,
                 path: self.path,
             }),
@@ -249,13 +314,19 @@ impl fmt::Debug for Builder {
             .field("body_limit", &self.body_limit)
             .field("header_read_timeout", &self.header_read_timeout)
             .field("body_read_timeout", &self.body_read_timeout)
+            .field("write_timeout", &self.write_timeout)
             .field("max_connections", &self.max_connections)
+            .field("max_buffered_bytes", &self.max_buffered_bytes)
             .field("dedup", &self.dedup)
             .field("dedup_ttl", &self.dedup_ttl)
+            .field("dedup_scope", &self.dedup_scope)
             .field("prefix", &self.prefix)
             .finish_non_exhaustive()
     }
 }
+
+/// The largest body budget, in KiB (what `Semaphore::acquire_many` can take at once).
+const MAX_BUDGET_KIB: usize = u32::MAX as usize;
 
 struct Inner {
     handler: CallbackHandler,
@@ -263,8 +334,12 @@ struct Inner {
     body_limit: usize,
     header_read_timeout: Duration,
     body_read_timeout: Duration,
+    write_timeout: Duration,
     shutdown_timeout: Duration,
     max_connections: usize,
+    /// Request bodies held before verification, in KiB (see `Builder::max_buffered_bytes`).
+    budget: Arc<Semaphore>,
+    budget_kib: usize,
     dedup: Option<Dedup>,
     path: Option<String>,
 }
@@ -284,15 +359,16 @@ impl fmt::Debug for CallbackServer {
             .field("body_limit", &i.body_limit)
             .field("header_read_timeout", &i.header_read_timeout)
             .field("body_read_timeout", &i.body_read_timeout)
+            .field("write_timeout", &i.write_timeout)
             .field("dedup", &i.dedup)
             .finish_non_exhaustive()
     }
 }
 
 impl CallbackServer {
-    /// A server with the defaults: 1 MiB bodies, 10 s read timeouts, in-memory
-    /// deduplication for 300 s. `on_message` answers each message with a reply, or `None`
-    /// for no reply.
+    /// A server with the defaults: 1 MiB bodies, 10 s read and write timeouts, in-memory
+    /// deduplication for 600 s (twice the default timestamp window). `on_message` answers
+    /// each message with a reply, or `None` for no reply.
     pub fn new<F, Fut>(handler: CallbackHandler, on_message: F) -> Self
     where
         F: Fn(Message) -> Fut + Send + Sync + 'static,
@@ -314,10 +390,13 @@ impl CallbackServer {
             body_limit,
             header_read_timeout: DEFAULT_READ_TIMEOUT,
             body_read_timeout: DEFAULT_READ_TIMEOUT,
+            write_timeout: DEFAULT_WRITE_TIMEOUT,
             shutdown_timeout: Duration::from_secs(10),
             max_connections: DEFAULT_MAX_CONNECTIONS,
+            max_buffered_bytes: DEFAULT_MAX_BUFFERED_BYTES,
             dedup: true,
-            dedup_ttl: DEFAULT_DEDUP_TTL,
+            dedup_ttl: None,
+            dedup_scope: None,
             store: None,
             prefix: String::from(DEFAULT_KEY_PREFIX),
             path: None,
@@ -331,14 +410,16 @@ impl CallbackServer {
 
     /// Answers one request given as plain values, for any web framework: `method` (`GET`,
     /// `POST`, ...), the raw query string (without `?`) and the whole body. Reads the clock
-    /// and draws the reply's randomness; never fails (rejections are 4xx responses).
+    /// and draws the reply's randomness; never fails (rejections are 4xx responses). Bodies
+    /// over 64 KiB are copied to tokio's blocking pool for verification and decryption; the
+    /// body budget does not apply (the framework has already read the body).
     pub async fn handle(&self, method: &str, query: &str, body: &[u8]) -> http::Response<String> {
-        into_http(self.respond(method, query, body).await)
+        into_http(self.respond(method, query, RequestBody::Slice(body)).await)
     }
 
-    /// Answers one [`http::Request`], reading its body with the configured limit and
-    /// timeout (what the tower service and [`CallbackServer::serve`] do). Bodies are only
-    /// read for `POST`.
+    /// Answers one [`http::Request`], reading its body with the configured limit, timeout and
+    /// buffer budget (what the tower service and [`CallbackServer::serve`] do). Bodies are
+    /// only read for `POST`.
     pub async fn handle_request<B>(&self, request: http::Request<B>) -> http::Response<String>
     where
         B: http_body::Body,
@@ -364,8 +445,15 @@ impl CallbackServer {
             log::debug!("callback body refused: declared length over the {limit}-byte limit");
             return too_large(limit);
         }
+        let Some(permit) = self.reserve(declared.map_or(limit, |len| len as usize)).await else {
+            log::debug!("callback body refused: the buffer budget stayed spent for the body read timeout");
+            return closing(StatusCode::TOO_MANY_REQUESTS, "busy");
+        };
         match tokio::time::timeout(self.inner.body_read_timeout, Limited::new(body, limit).collect()).await {
-            Ok(Ok(collected)) => self.handle("POST", query, &collected.to_bytes()).await,
+            Ok(Ok(collected)) => {
+                let body = RequestBody::Buffered(collected.to_bytes(), permit);
+                into_http(self.respond("POST", query, body).await)
+            }
             Ok(Err(e)) if e.downcast_ref::<LengthLimitError>().is_some() => {
                 log::debug!("callback body refused: over the {limit}-byte limit");
                 too_large(limit)
@@ -381,13 +469,29 @@ impl CallbackServer {
         }
     }
 
-    async fn respond(&self, method: &str, query: &str, body: &[u8]) -> CallbackResponse {
-        match self.inner.handler.handle(method, query, body, engine::now()) {
-            Err(e) => {
-                let response = CallbackResponse::rejected(&e);
-                log::debug!("callback rejected: {} {}", response.status, e.kind());
-                response
-            }
+    /// Reserves `bytes` of the body budget, waiting up to the body read timeout; `None` when
+    /// it stayed spent. `Some(None)`: nothing to reserve.
+    async fn reserve(&self, bytes: usize) -> Option<Option<OwnedSemaphorePermit>> {
+        let kib = bytes.div_ceil(1024).min(self.inner.budget_kib);
+        if kib == 0 {
+            return Some(None);
+        }
+        // `budget_kib` fits in u32 (`MAX_BUDGET_KIB`).
+        let kib = u32::try_from(kib).unwrap_or(u32::MAX);
+        let budget = Arc::clone(&self.inner.budget);
+        if let Ok(permit) = Arc::clone(&budget).try_acquire_many_owned(kib) {
+            return Some(Some(permit));
+        }
+        match tokio::time::timeout(self.inner.body_read_timeout, budget.acquire_many_owned(kib)).await {
+            Ok(Ok(permit)) => Some(Some(permit)),
+            // Timed out (the semaphore is never closed).
+            _ => None,
+        }
+    }
+
+    async fn respond(&self, method: &str, query: &str, body: RequestBody<'_>) -> CallbackResponse {
+        match self.verify(method, query, body).await {
+            Err(response) => response,
             Ok(Inbound::Verify { echo }) => CallbackResponse {
                 status: 200,
                 content_type: "text/plain; charset=utf-8",
@@ -395,6 +499,49 @@ impl CallbackServer {
             },
             Ok(Inbound::Message { message, reply }) => self.dispatch(message, reply).await,
         }
+    }
+
+    /// Runs the callback handler (signature, decryption, parsing): inline for small bodies,
+    /// on the blocking pool for large ones so other connections are not held up. The body
+    /// and its budget are released as soon as it returns.
+    async fn verify(&self, method: &str, query: &str, body: RequestBody<'_>) -> Result<Inbound, CallbackResponse> {
+        let handler = &self.inner.handler;
+        let now = engine::now();
+        let len = body.as_slice().len();
+        let result = if method != "POST" || len <= INLINE_BODY_MAX || len > handler.config().max_body {
+            // Small, or rejected before any work is done.
+            handler.handle(method, query, body.as_slice(), now)
+        } else {
+            let (bytes, permit) = match body {
+                RequestBody::Slice(slice) => (Bytes::copy_from_slice(slice), None),
+                RequestBody::Buffered(bytes, permit) => (bytes, permit),
+            };
+            let inner = Arc::clone(&self.inner);
+            let (method, query) = (String::from(method), String::from(query));
+            let work = tokio::task::spawn_blocking(move || {
+                log::trace!("verifying a {}-byte callback body on the blocking pool", bytes.len());
+                let result = inner.handler.handle(&method, &query, &bytes, now);
+                // The body and its budget go back here, even if the request was dropped.
+                drop((bytes, permit));
+                result
+            });
+            match work.await {
+                Ok(result) => result,
+                Err(e) => {
+                    log::error!("the callback handler task failed: {e}; answered 400");
+                    return Err(CallbackResponse {
+                        status: 400,
+                        content_type: "text/plain; charset=utf-8",
+                        body: String::from("invalid-body"),
+                    });
+                }
+            }
+        };
+        result.map_err(|e| {
+            let response = CallbackResponse::rejected(&e);
+            log::debug!("callback rejected: {} {}", response.status, e.kind());
+            response
+        })
     }
 
     async fn dispatch(&self, message: Message, context: ReplyContext) -> CallbackResponse {
@@ -447,6 +594,23 @@ impl CallbackServer {
                 log::error!("the callback handler task failed: {e}");
                 None
             }
+        }
+    }
+}
+
+/// A request body on its way to the callback handler.
+enum RequestBody<'a> {
+    /// Given by the caller ([`CallbackServer::handle`]).
+    Slice(&'a [u8]),
+    /// Read by [`CallbackServer::handle_request`], with the budget it holds.
+    Buffered(Bytes, Option<OwnedSemaphorePermit>),
+}
+
+impl RequestBody<'_> {
+    fn as_slice(&self) -> &[u8] {
+        match self {
+            RequestBody::Slice(slice) => slice,
+            RequestBody::Buffered(bytes, _) => bytes,
         }
     }
 }

@@ -1,9 +1,9 @@
-//! The hyper HTTP/1.1 accept loop: one task per connection, header read timeout, keep-alive,
-//! graceful shutdown.
+//! The hyper HTTP/1.1 accept loop: one task per connection, header read timeout (which
+//! hyper also runs between keep-alive requests), write timeout, keep-alive, graceful shutdown.
 
 use core::future::{Future, poll_fn};
-use core::pin::pin;
-use core::task::Poll;
+use core::pin::{Pin, pin};
+use core::task::{Context, Poll};
 use std::convert::Infallible;
 use std::io;
 use std::time::Duration;
@@ -11,9 +11,11 @@ use std::time::Duration;
 use hyper::server::conn::http1;
 use hyper::service::service_fn;
 use hyper_util::rt::{TokioIo, TokioTimer};
+use tokio::io::{AsyncRead, AsyncWrite, ReadBuf};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::watch;
 use tokio::task::JoinSet;
+use tokio::time::{Instant, Sleep};
 
 use super::CallbackServer;
 
@@ -132,6 +134,7 @@ fn is_connection_error(e: &io::Error) -> bool {
 
 async fn connection(http: http1::Builder, stream: TcpStream, server: CallbackServer, mut stop: watch::Receiver<bool>) {
     let _ = stream.set_nodelay(true);
+    let stream = WriteDeadline::new(stream, server.inner.write_timeout.min(MAX_TIMEOUT));
     let service = service_fn(move |request| {
         let server = server.clone();
         async move { Ok::<_, Infallible>(server.handle_request(request).await) }
@@ -158,5 +161,95 @@ async fn connection(http: http1::Builder, stream: TcpStream, server: CallbackSer
     if let Err(e) = result {
         // Header timeouts, malformed requests, resets: the client's problem.
         log::debug!("callback connection ended: {e}");
+    }
+}
+
+/// A stream whose writes fail with [`io::ErrorKind::TimedOut`] once one has waited `timeout`
+/// without progress. hyper has no write timeout, and its header timer does not run while a
+/// reply is waiting, so a client that pipelines requests and never reads the replies would
+/// otherwise hold its connection (and a connection slot) forever.
+struct WriteDeadline<S> {
+    io: S,
+    timeout: Duration,
+    /// Made on the first write that waits, reset on later ones.
+    sleep: Option<Pin<Box<Sleep>>>,
+    /// Whether `sleep` is counting down for the write in progress.
+    armed: bool,
+}
+
+impl<S> WriteDeadline<S> {
+    fn new(io: S, timeout: Duration) -> Self {
+        Self {
+            io,
+            timeout,
+            sleep: None,
+            armed: false,
+        }
+    }
+
+    /// Passes on a finished write (progress: the clock stops) or, for one that waits, starts
+    /// the clock and fails it once the clock has run out.
+    fn check<T>(&mut self, cx: &mut Context<'_>, poll: Poll<io::Result<T>>) -> Poll<io::Result<T>> {
+        if poll.is_ready() {
+            self.armed = false;
+            return poll;
+        }
+        if !self.armed {
+            self.armed = true;
+            let deadline = Instant::now() + self.timeout;
+            match &mut self.sleep {
+                Some(sleep) => sleep.as_mut().reset(deadline),
+                None => self.sleep = Some(Box::pin(tokio::time::sleep_until(deadline))),
+            }
+        }
+        let expired = self
+            .sleep
+            .as_mut()
+            .is_some_and(|sleep| sleep.as_mut().poll(cx).is_ready());
+        if !expired {
+            return Poll::Pending;
+        }
+        self.armed = false;
+        log::debug!("callback client read nothing for {:?}; closing", self.timeout);
+        Poll::Ready(Err(io::Error::new(
+            io::ErrorKind::TimedOut,
+            "the client did not read the reply within the write timeout",
+        )))
+    }
+}
+
+impl<S: AsyncRead + Unpin> AsyncRead for WriteDeadline<S> {
+    fn poll_read(mut self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &mut ReadBuf<'_>) -> Poll<io::Result<()>> {
+        Pin::new(&mut self.io).poll_read(cx, buf)
+    }
+}
+
+impl<S: AsyncWrite + Unpin> AsyncWrite for WriteDeadline<S> {
+    fn poll_write(mut self: Pin<&mut Self>, cx: &mut Context<'_>, buf: &[u8]) -> Poll<io::Result<usize>> {
+        let poll = Pin::new(&mut self.io).poll_write(cx, buf);
+        self.check(cx, poll)
+    }
+
+    fn poll_write_vectored(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        bufs: &[io::IoSlice<'_>],
+    ) -> Poll<io::Result<usize>> {
+        let poll = Pin::new(&mut self.io).poll_write_vectored(cx, bufs);
+        self.check(cx, poll)
+    }
+
+    fn is_write_vectored(&self) -> bool {
+        self.io.is_write_vectored()
+    }
+
+    fn poll_flush(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        let poll = Pin::new(&mut self.io).poll_flush(cx);
+        self.check(cx, poll)
+    }
+
+    fn poll_shutdown(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        let poll = Pin::new(&mut self.io).poll_shutdown(cx);
+        self.check(cx, poll)
     }
 }

@@ -32,7 +32,14 @@ impl log::Log for Capture {
         true
     }
     fn log(&self, record: &log::Record<'_>) {
-        let line = format!("{} {}: {}", record.level(), record.target(), record.args());
+        let thread = std::thread::current();
+        let line = format!(
+            "{} {}: {} [thread {}]",
+            record.level(),
+            record.target(),
+            record.args(),
+            thread.name().unwrap_or("?")
+        );
         LINES.lock().unwrap_or_else(|e| e.into_inner()).push(line);
     }
     fn flush(&self) {}
@@ -46,7 +53,7 @@ pub fn capture_logs() {
     });
 }
 
-/// Every line logged so far in this binary.
+/// Every line logged so far in this binary (`LEVEL target: message [thread name]`).
 pub fn logs() -> Vec<String> {
     LINES.lock().unwrap_or_else(|e| e.into_inner()).clone()
 }
