@@ -190,9 +190,17 @@ impl Executor {
                                     Err(e) => RefreshInput::FetchFailed(e.to_string()),
                                 }
                             }
-                            RefreshStep::Write { key, value, ttl } => {
-                                self.store.0.insert(key, (value, Instant::now() + ttl));
-                                RefreshInput::Written
+                            RefreshStep::CompareAndSet {
+                                key,
+                                expected,
+                                value,
+                                ttl,
+                            } => {
+                                let set = self.store.get(&key) == expected;
+                                if set {
+                                    self.store.0.insert(key, (value, Instant::now() + ttl));
+                                }
+                                RefreshInput::Set(set)
                             }
                             RefreshStep::ReleaseLease { key, owner } => {
                                 if self.store.get(&key).as_deref() == Some(owner.as_str()) {

@@ -45,7 +45,7 @@ pub(crate) fn random16() -> [u8; 16] {
     thread_local! {
         static RANDOM: std::cell::RefCell<Pool> = const { std::cell::RefCell::new(Pool::EMPTY) };
     }
-    RANDOM.with_borrow_mut(|pool| pool.draw(std::process::id(), |buf| getrandom::fill(buf)))
+    RANDOM.with_borrow_mut(|pool| pool.draw(std::process::id(), getrandom::fill))
 }
 
 /// A per-thread pool of OS random bytes, tagged with the process that filled it: a forked
@@ -418,9 +418,17 @@ impl Engine {
                         }
                     }
                 }
-                RefreshStep::Write { key, value, ttl } => {
-                    store_input(store.set(&key, &value, Some(ttl)).await, |()| RefreshInput::Written)
-                }
+                RefreshStep::CompareAndSet {
+                    key,
+                    expected,
+                    value,
+                    ttl,
+                } => store_input(
+                    store
+                        .compare_and_set(&key, expected.as_deref(), &value, Some(ttl))
+                        .await,
+                    RefreshInput::Set,
+                ),
                 RefreshStep::ReleaseLease { key, owner } => {
                     store_input(store.compare_and_delete(&key, &owner).await, |_| RefreshInput::Released)
                 }
@@ -468,7 +476,7 @@ mod tests {
 
     #[test]
     fn a_forked_child_never_repeats_its_parents_draws() {
-        let os = |buf: &mut [u8]| getrandom::fill(buf);
+        let os = getrandom::fill;
         let mut parent = Pool::EMPTY;
         let first = parent.draw(100, os);
         // A fork copies the thread's memory: the child starts with the parent's pool.

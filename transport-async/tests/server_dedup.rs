@@ -448,6 +448,16 @@ impl AsyncTokenStore for Recording {
     fn incr<'a>(&'a self, key: &'a str, ttl: Duration) -> BoxFuture<'a, Result<u64, StoreError>> {
         AsyncTokenStore::incr(&self.inner, key, ttl)
     }
+    fn compare_and_set<'a>(
+        &'a self,
+        key: &'a str,
+        expected: Option<&'a str>,
+        value: &'a str,
+        ttl: Option<Duration>,
+    ) -> BoxFuture<'a, Result<bool, StoreError>> {
+        self.record(key, ttl);
+        AsyncTokenStore::compare_and_set(&self.inner, key, expected, value, ttl)
+    }
 }
 
 #[tokio::test]

@@ -303,9 +303,15 @@ impl Engine {
                         }
                     }
                 }
-                RefreshStep::Write { key, value, ttl } => {
-                    store_input(store.set(&key, &value, Some(ttl)), |()| RefreshInput::Written)
-                }
+                RefreshStep::CompareAndSet {
+                    key,
+                    expected,
+                    value,
+                    ttl,
+                } => store_input(
+                    store.compare_and_set(&key, expected.as_deref(), &value, Some(ttl)),
+                    RefreshInput::Set,
+                ),
                 RefreshStep::ReleaseLease { key, owner } => {
                     store_input(store.compare_and_delete(&key, &owner), |_| RefreshInput::Released)
                 }

@@ -7,12 +7,24 @@
 //!     ├─ held by someone else ─► Sleep(poll) ─► Read ...   until wait_timeout
 //!     └─ acquired ─► Read(token key) ── valid ─► Release ─► Done(stored)
 //!                    Count(today's fetch counter) ── over budget ─► Release ─► Done(QuotaExhausted)
-//!                    Fetch(request) ─► Write(token key) ─► Release ─► Done(fetched)
+//!                    [renew] Fetch(request)
+//!                    [renew] Read(token key) ── a newer token ─► Release ─► Done(newer)
+//!                            CompareAndSet(token key, what was read → fetched) ─► Release ─► Done(fetched)
 //! ```
 //!
 //! If the lease holder dies, its lease expires after `refresh_timeout` and a waiter takes it.
-//! When the store fails, [`StorePolicy`] decides: fail fast with a typed error, or carry on
-//! with a per-process token (and say so through [`RefreshFlow::degraded`]).
+//! A holder that is merely slow renews its lease before the fetch and before the write once a
+//! third of it has passed (`CompareAndSet` of its own owner value with a fresh TTL), and its
+//! write is conditional: it never replaces a token that expires later than the one it fetched
+//! (a newer token someone else fetched after the lease ran out), and never writes over a value
+//! that changed since it was read. When the store fails, [`StorePolicy`] decides: fail fast
+//! with a typed error, or carry on with a per-process token (and say so through
+//! [`RefreshFlow::degraded`]).
+//!
+//! Lifetimes from the network are clamped to [`MIN_LIFETIME`]..=[`MAX_LIFETIME`]: a tiny
+//! `expires_in` would make every token expire on arrival (a refresh per call, the daily quota
+//! gone in minutes), a huge one would overflow the clock arithmetic; stored expiries beyond
+//! `now + MAX_LIFETIME` are treated as that.
 
 use alloc::string::{String, ToString};
 use core::time::Duration;
@@ -28,6 +40,18 @@ use crate::time::UnixTime;
 
 /// A stored token with less life than this is not worth adopting.
 const MIN_REMAINING_SECS: u64 = 5;
+
+/// The shortest lifetime a fetched token is given, whatever `expires_in` says (WeChat says
+/// 7200 s): even at this floor a fleet refreshes at most every 2.5 minutes, 576 times a day,
+/// inside the 2000-a-day quota.
+pub const MIN_LIFETIME: Duration = Duration::from_secs(300);
+
+/// The longest lifetime a token is given, fetched or read from the store.
+pub const MAX_LIFETIME: Duration = Duration::from_secs(86_400);
+
+/// How often a conditional write that lost a race is retried before the flow keeps its token
+/// to itself.
+const WRITE_ATTEMPTS: u32 = 3;
 
 /// What to do when the token store is down or slow.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -167,13 +191,18 @@ pub enum RefreshStep {
     /// Send this request to WeChat; answer [`RefreshInput::Fetched`] or
     /// [`RefreshInput::FetchFailed`].
     Fetch(ApiRequest),
-    /// Write `value` to `key` with `ttl`; answer [`RefreshInput::Written`].
-    Write {
-        /// The token key.
+    /// Set `key` to `value` with `ttl` only if its value is exactly `expected` (`None`: only
+    /// if absent); answer [`RefreshInput::Set`]. Writes the fetched token (`expected` is what
+    /// the last read found) and renews the lease (`key` the lease, `expected` and `value` this
+    /// refresher's owner value).
+    CompareAndSet {
+        /// The token or lease key.
         key: String,
-        /// The encoded [`StoredToken`].
+        /// The value `key` must hold, `None` for absent.
+        expected: Option<String>,
+        /// The encoded [`StoredToken`], or the owner value.
         value: String,
-        /// Until the token expires.
+        /// Until the token expires, or the lease's lifetime.
         ttl: Duration,
     },
     /// Delete the lease `key` if it still holds `owner`; answer [`RefreshInput::Released`].
@@ -208,8 +237,8 @@ pub enum RefreshInput {
     /// Fetch: the request was refused before a token response could be read (tickets are
     /// fetched through the authenticated call pipeline, which classifies errors itself).
     FetchRejected(Error),
-    /// Write done.
-    Written,
+    /// CompareAndSet: whether the value was set.
+    Set(bool),
     /// ReleaseLease done.
     Released,
     /// Sleep done.
@@ -247,9 +276,15 @@ impl core::fmt::Debug for RefreshStep {
                 .finish(),
             RefreshStep::Count { key, ttl } => f.debug_struct("Count").field("key", key).field("ttl", ttl).finish(),
             RefreshStep::Fetch(request) => f.debug_tuple("Fetch").field(request).finish(),
-            RefreshStep::Write { key, value, ttl } => f
-                .debug_struct("Write")
+            RefreshStep::CompareAndSet {
+                key,
+                expected,
+                value,
+                ttl,
+            } => f
+                .debug_struct("CompareAndSet")
                 .field("key", key)
+                .field("expected", &Redacted(expected.as_deref()))
                 .field("value", &Redacted(Some(value)))
                 .field("ttl", ttl)
                 .finish(),
@@ -275,7 +310,7 @@ impl RefreshInput {
             RefreshInput::Fetched(_) => "Fetched",
             RefreshInput::FetchFailed(_) => "FetchFailed",
             RefreshInput::FetchRejected(_) => "FetchRejected",
-            RefreshInput::Written => "Written",
+            RefreshInput::Set(_) => "Set",
             RefreshInput::Released => "Released",
             RefreshInput::Slept => "Slept",
             RefreshInput::StoreFailed(_) => "StoreFailed",
@@ -287,6 +322,7 @@ impl core::fmt::Debug for RefreshInput {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         match self {
             RefreshInput::Deleted(v) => f.debug_tuple("Deleted").field(v).finish(),
+            RefreshInput::Set(v) => f.debug_tuple("Set").field(v).finish(),
             RefreshInput::Read(value) => f.debug_tuple("Read").field(&Redacted(value.as_deref())).finish(),
             RefreshInput::Lease(v) => f.debug_tuple("Lease").field(v).finish(),
             RefreshInput::Count(v) => f.debug_tuple("Count").field(v).finish(),
@@ -294,7 +330,7 @@ impl core::fmt::Debug for RefreshInput {
             RefreshInput::FetchFailed(reason) => f.debug_tuple("FetchFailed").field(reason).finish(),
             RefreshInput::FetchRejected(e) => f.debug_tuple("FetchRejected").field(e).finish(),
             RefreshInput::StoreFailed(reason) => f.debug_tuple("StoreFailed").field(reason).finish(),
-            RefreshInput::Written | RefreshInput::Released | RefreshInput::Slept => f.write_str(self.name()),
+            RefreshInput::Released | RefreshInput::Slept => f.write_str(self.name()),
         }
     }
 }
@@ -306,9 +342,18 @@ enum State {
     Lease,
     Sleep,
     ReadLocked,
-    Count { forced: bool },
-    Fetch { forced: bool },
-    Write(StoredToken),
+    Count {
+        forced: bool,
+    },
+    /// Renewing the lease before going on to the boxed state (a fetch or a write).
+    Renew(alloc::boxed::Box<State>),
+    Fetch {
+        forced: bool,
+    },
+    /// Reading what the store holds before writing this token over it.
+    CheckWrite(StoredToken),
+    /// Writing this token over what the store held (`expected`).
+    Write(StoredToken, Option<String>),
     Release(Result<StoredToken, Error>),
     Done(Result<StoredToken, Error>),
     Finished,
@@ -339,6 +384,12 @@ pub struct RefreshFlow {
     deadline: UnixTime,
     force: bool,
     holding_lease: bool,
+    /// When the lease was taken or last renewed.
+    leased_at: UnixTime,
+    /// When the fetch was sent: WeChat issued the token no earlier, so it expires no later
+    /// than this plus its lifetime (a slow answer must not make an old token look newer).
+    fetched_at: UnixTime,
+    write_attempts: u32,
     degraded: bool,
     local_fetches: u64,
     fetches: u32,
@@ -378,6 +429,9 @@ impl RefreshFlow {
             stale,
             deadline,
             holding_lease: false,
+            leased_at: now,
+            fetched_at: now,
+            write_attempts: 0,
             degraded: false,
             local_fetches,
             fetches: 0,
@@ -414,8 +468,14 @@ impl RefreshFlow {
                     self.poll(now)
                 }
             },
-            State::Read | State::ReadLocked => RefreshStep::Read {
+            State::Read | State::ReadLocked | State::CheckWrite(_) => RefreshStep::Read {
                 key: self.keys.token.clone(),
+            },
+            State::Renew(_) => RefreshStep::CompareAndSet {
+                key: self.keys.lease.clone(),
+                expected: Some(self.owner.clone()),
+                value: self.owner.clone(),
+                ttl: self.config.refresh_timeout,
             },
             State::Lease => RefreshStep::AcquireLease {
                 key: self.keys.lease.clone(),
@@ -432,14 +492,18 @@ impl RefreshFlow {
                 ttl: Duration::from_secs(2 * 86_400),
             },
             State::Fetch { forced } => match self.source.request(*forced) {
-                Ok(req) => RefreshStep::Fetch(req),
+                Ok(req) => {
+                    self.fetched_at = now;
+                    RefreshStep::Fetch(req)
+                }
                 Err(e) => {
                     self.state = State::Release(Err(e));
                     self.poll(now)
                 }
             },
-            State::Write(stored) => RefreshStep::Write {
+            State::Write(stored, expected) => RefreshStep::CompareAndSet {
                 key: self.keys.token.clone(),
+                expected: expected.clone(),
                 value: stored.encode(),
                 ttl: Duration::from_secs(stored.expires_at.0.saturating_sub(now.0).max(1)),
             },
@@ -469,11 +533,40 @@ impl RefreshFlow {
     /// seconds, not the one WeChat rejected, and not the one being replaced (someone else's
     /// newer token is exactly what a waiter hopes to find).
     fn usable(&self, value: Option<&str>, now: UnixTime) -> Option<StoredToken> {
-        let stored = StoredToken::decode(value?)?;
-        let fresh = stored.expires_at.0 > now.0 + MIN_REMAINING_SECS;
+        let mut stored = StoredToken::decode(value?)?;
+        stored.expires_at = stored.expires_at.min(now.saturating_add(MAX_LIFETIME));
+        let fresh = stored.expires_at.0 > now.0.saturating_add(MIN_REMAINING_SECS);
         let replaced = self.rejected.as_ref().is_some_and(|r| r.token == stored.token)
             || self.stale.as_ref() == Some(&stored.token);
         (fresh && !replaced).then_some(stored)
+    }
+
+    /// `next`, a step under the lease, after renewing the lease if a third of it has passed.
+    fn under_lease(&self, now: UnixTime, next: State) -> State {
+        let renew_after = self.leased_at.saturating_add(self.config.refresh_timeout / 3);
+        if self.holding_lease && now >= renew_after {
+            State::Renew(alloc::boxed::Box::new(next))
+        } else {
+            next
+        }
+    }
+
+    /// Writing `fetched`, given what the store holds now: adopt a token that expires later
+    /// (someone else fetched it after us, so ours is the older one), else write ours over
+    /// exactly what was read.
+    fn write_over(&self, now: UnixTime, fetched: StoredToken, current: Option<String>) -> State {
+        // The token being replaced (rejected, or refreshed ahead of expiry or by force) is
+        // never the newer one, whatever its expiry says.
+        let replaced = |t: &StoredToken| {
+            self.rejected.as_ref().is_some_and(|r| r.token == t.token) || self.stale.as_ref() == Some(&t.token)
+        };
+        match current.as_deref().and_then(StoredToken::decode) {
+            Some(mut theirs) if theirs.expires_at > fetched.expires_at && !replaced(&theirs) => {
+                theirs.expires_at = theirs.expires_at.min(now.saturating_add(MAX_LIFETIME));
+                State::Release(Ok(theirs))
+            }
+            _ => State::Write(fetched, current),
+        }
     }
 
     /// After counting this fetch as the `n`th of the day (in the store, or in this process
@@ -527,7 +620,23 @@ impl RefreshFlow {
                 Some(stored) => State::Release(Ok(stored)),
                 None => State::Count { forced: false },
             },
-            (State::Count { forced }, RefreshInput::Count(n)) => self.after_count(forced, n),
+            (State::Count { forced }, RefreshInput::Count(n)) => match self.after_count(forced, n) {
+                fetch @ State::Fetch { .. } => self.under_lease(now, fetch),
+                other => other,
+            },
+            (State::Renew(next), RefreshInput::Set(true)) => {
+                self.leased_at = now;
+                *next
+            }
+            (State::Renew(next), RefreshInput::Set(false)) => {
+                // The lease ran out and someone else took it: they are fetching (or have
+                // fetched), so wait for their token; a write goes on, conditional as always.
+                self.holding_lease = false;
+                match *next {
+                    State::Fetch { .. } => State::Read,
+                    next => next,
+                }
+            }
             (State::Fetch { forced }, RefreshInput::Fetched(resp)) => {
                 self.fetches += 1;
                 match self.source.parse(&resp) {
@@ -542,10 +651,13 @@ impl RefreshFlow {
                     {
                         State::Count { forced: true }
                     }
-                    Ok(f) => State::Write(StoredToken {
-                        token: f.token,
-                        expires_at: UnixTime(now.0 + f.expires_in),
-                    }),
+                    Ok(f) => self.under_lease(
+                        now,
+                        State::CheckWrite(StoredToken {
+                            token: f.token,
+                            expires_at: self.fetched_at.saturating_add(Duration::from_secs(f.expires_in)),
+                        }),
+                    ),
                     Err(e) => State::Release(Err(e)),
                 }
             }
@@ -557,7 +669,17 @@ impl RefreshFlow {
                 self.fetches += 1;
                 State::Release(Err(e))
             }
-            (State::Write(stored), RefreshInput::Written) => State::Release(Ok(stored)),
+            (State::CheckWrite(stored), RefreshInput::Read(current)) => self.write_over(now, stored, current),
+            (State::Write(stored, _), RefreshInput::Set(true)) => State::Release(Ok(stored)),
+            (State::Write(stored, _), RefreshInput::Set(false)) => {
+                // The value changed between our read and our write: look again.
+                self.write_attempts += 1;
+                if self.write_attempts < WRITE_ATTEMPTS {
+                    State::CheckWrite(stored)
+                } else {
+                    State::Release(Ok(stored))
+                }
+            }
             (State::Release(result), RefreshInput::Released) => {
                 self.holding_lease = false;
                 State::Done(result)
@@ -576,7 +698,11 @@ impl RefreshFlow {
         if self.config.store_policy == StorePolicy::Fail {
             self.state = match state {
                 // A failed write or release still leaves a good token for this process.
-                State::Write(stored) => State::Done(Ok(stored)),
+                State::CheckWrite(stored) | State::Write(stored, _) => State::Done(Ok(stored)),
+                State::Renew(next) => match *next {
+                    State::CheckWrite(stored) => State::Done(Ok(stored)),
+                    _ => State::Done(Err(TokenError::Store(reason.to_string()).into())),
+                },
                 State::Release(result) => State::Done(result),
                 _ => State::Done(Err(TokenError::Store(reason.to_string()).into())),
             };
@@ -593,7 +719,11 @@ impl RefreshFlow {
             }
             State::ReadLocked => State::Count { forced: false },
             State::Count { forced } => self.after_count(forced, self.local_fetches + 1),
-            State::Write(stored) => State::Release(Ok(stored)),
+            State::Renew(next) => {
+                self.holding_lease = false;
+                *next
+            }
+            State::CheckWrite(stored) | State::Write(stored, _) => State::Release(Ok(stored)),
             State::Release(result) => {
                 self.holding_lease = false;
                 State::Done(result)
@@ -607,20 +737,28 @@ impl State {
     fn uses_store(&self) -> bool {
         matches!(
             self,
-            State::Invalidate | State::Read | State::Lease | State::ReadLocked | State::Count { .. } | State::Write(_)
-        ) || matches!(self, State::Release(_))
+            State::Invalidate
+                | State::Read
+                | State::Lease
+                | State::ReadLocked
+                | State::Count { .. }
+                | State::Renew(_)
+                | State::CheckWrite(_)
+                | State::Write(..)
+                | State::Release(_)
+        )
     }
 }
 
 fn state_name(state: &State) -> &'static str {
     match state {
         State::Invalidate => "CompareAndDelete",
-        State::Read | State::ReadLocked => "Read",
+        State::Read | State::ReadLocked | State::CheckWrite(_) => "Read",
+        State::Renew(_) | State::Write(..) => "CompareAndSet",
         State::Lease => "AcquireLease",
         State::Sleep => "Sleep",
         State::Count { .. } => "Count",
         State::Fetch { .. } => "Fetch",
-        State::Write(_) => "Write",
         State::Release(_) => "ReleaseLease",
         State::Done(_) | State::Finished => "Done",
     }

@@ -48,7 +48,10 @@
 mod flow;
 mod source;
 
-pub use flow::{RefreshFlow, RefreshInput, RefreshStep, StorePolicy, StoredToken, TokenKeys, lease_owner};
+pub use flow::{
+    MAX_LIFETIME, MIN_LIFETIME, RefreshFlow, RefreshInput, RefreshStep, StorePolicy, StoredToken, TokenKeys,
+    lease_owner,
+};
 pub use source::{Fetched, TicketKind, TokenSource};
 
 use alloc::string::{String, ToString};
@@ -64,8 +67,12 @@ use crate::time::UnixTime;
 pub struct TokenConfig {
     /// Refresh this long before expiry. Default 300 s.
     pub refresh_margin: Duration,
-    /// A refresh in flight longer than this is presumed dead (also the store lease's TTL).
-    /// Default 15 s.
+    /// The store lease's lifetime: a refresher that dies holding it blocks other processes this
+    /// long at most. A live refresher renews it (before fetching and before writing, once a
+    /// third has passed), so it only needs to outlast one step: a store operation, or the fetch
+    /// (the request timeout, 10 s by default, or a ticket fetch that waits for the access token
+    /// first). Also how long a refresh in this process may take, after waiting
+    /// `wait_timeout` for another process's lease, before it is presumed dead. Default 60 s.
     pub refresh_timeout: Duration,
     /// How long to wait for another process's refresh before giving up. Default 30 s.
     pub wait_timeout: Duration,
@@ -88,7 +95,7 @@ impl Default for TokenConfig {
     fn default() -> Self {
         Self {
             refresh_margin: Duration::from_secs(300),
-            refresh_timeout: Duration::from_secs(15),
+            refresh_timeout: Duration::from_secs(60),
             wait_timeout: Duration::from_secs(30),
             poll_interval: Duration::from_millis(100),
             backoff_initial: Duration::from_secs(1),

@@ -82,7 +82,8 @@ impl TicketKind {
 pub struct Fetched {
     /// The token or ticket.
     pub token: AccessToken,
-    /// `expires_in`, seconds (7200 when WeChat leaves it out, as wechatpy assumes).
+    /// `expires_in`, seconds (7200 when WeChat leaves it out, as wechatpy assumes), clamped to
+    /// [`MIN_LIFETIME`](super::MIN_LIFETIME)..=[`MAX_LIFETIME`](super::MAX_LIFETIME).
     pub expires_in: u64,
 }
 
@@ -163,7 +164,10 @@ impl TokenSource {
         match token {
             Some(t) if !t.is_empty() => Ok(Fetched {
                 token: AccessToken::new(t),
-                expires_in: wire.expires_in.unwrap_or(7200),
+                expires_in: wire
+                    .expires_in
+                    .unwrap_or(7200)
+                    .clamp(super::MIN_LIFETIME.as_secs(), super::MAX_LIFETIME.as_secs()),
             }),
             _ => Err(TokenError::MissingToken.into()),
         }

@@ -35,7 +35,7 @@ fn one_refresh_in_flight_others_wait() {
     let now = UnixTime(1000);
     let ticket = refresh(m.poll(now).unwrap());
     for _ in 0..10 {
-        assert!(matches!(m.poll(now).unwrap(), TokenAction::Wait { until } if until == UnixTime(1045)));
+        assert!(matches!(m.poll(now).unwrap(), TokenAction::Wait { until } if until == UnixTime(1090)));
     }
     let tok = m.handle_refreshed(ticket, now, Ok(stored("A", 8200))).unwrap();
     assert_eq!(tok.secret(), "A");
@@ -129,8 +129,8 @@ fn backoff_grows_and_blocks_without_a_token() {
 fn a_dead_refresher_is_replaced() {
     let mut m = TokenMachine::new(cfg());
     let _lost = refresh(m.poll(UnixTime(1000)).unwrap());
-    assert!(matches!(m.poll(UnixTime(1044)).unwrap(), TokenAction::Wait { .. }));
-    let second = refresh(m.poll(UnixTime(1045)).unwrap());
+    assert!(matches!(m.poll(UnixTime(1089)).unwrap(), TokenAction::Wait { .. }));
+    let second = refresh(m.poll(UnixTime(1090)).unwrap());
     m.handle_refreshed(second, UnixTime(1016), Ok(stored("C", 9000)))
         .unwrap();
     assert_eq!(
@@ -270,9 +270,17 @@ fn run(procs: &mut [Process], store: &mut FakeStore, wechat: &mut FakeWeChat, st
                         assert_eq!(req.path, "/cgi-bin/token");
                         RefreshInput::Fetched(wechat.answer())
                     }
-                    RefreshStep::Write { key, value, ttl } => {
-                        store.values.insert(key, (value, now_s + ttl.as_secs()));
-                        RefreshInput::Written
+                    RefreshStep::CompareAndSet {
+                        key,
+                        expected,
+                        value,
+                        ttl,
+                    } => {
+                        let set = store.get(&key, now_s) == expected;
+                        if set {
+                            store.values.insert(key, (value, now_s + ttl.as_secs()));
+                        }
+                        RefreshInput::Set(set)
                     }
                     RefreshStep::ReleaseLease { key, owner } => {
                         if store.get(&key, now_s).as_deref() == Some(owner.as_str()) {
@@ -477,7 +485,7 @@ fn stable_token_returning_the_rejected_token_is_forced_once() {
                     )),
                 )
             }
-            RefreshStep::Write { .. } => flow.handle(now, RefreshInput::Written),
+            RefreshStep::CompareAndSet { .. } => flow.handle(now, RefreshInput::Set(true)),
             RefreshStep::ReleaseLease { .. } => flow.handle(now, RefreshInput::Released),
             RefreshStep::Sleep(_) => flow.handle(now, RefreshInput::Slept),
             RefreshStep::Done(r) => break r,
@@ -618,8 +626,9 @@ fn steps_inputs_and_misuse_errors_never_print_a_token() {
     let printed = [
         format!(
             "{:?}",
-            RefreshStep::Write {
+            RefreshStep::CompareAndSet {
                 key: "k".into(),
+                expected: Some(value.clone()),
                 value: value.clone(),
                 ttl: Duration::from_secs(1)
             }
@@ -651,4 +660,195 @@ fn steps_inputs_and_misuse_errors_never_print_a_token() {
     };
     let text = format!("{e} {e:?}");
     assert!(text.contains("misuse") && !text.contains(TOKEN), "{text}");
+}
+
+/// Drives `flow` at `now` through store steps against `store` until it asks to fetch (or is
+/// done); returns that step.
+fn drive_store(flow: &mut RefreshFlow, store: &mut FakeStore, now: UnixTime) -> RefreshStep {
+    loop {
+        let input = match flow.poll(now) {
+            RefreshStep::Read { key } => RefreshInput::Read(store.get(&key, now.0)),
+            RefreshStep::AcquireLease { key, owner, ttl } => {
+                let free = store.get(&key, now.0).is_none();
+                if free {
+                    store.values.insert(key, (owner, now.0 + ttl.as_secs()));
+                }
+                RefreshInput::Lease(free)
+            }
+            RefreshStep::Count { .. } => RefreshInput::Count(1),
+            RefreshStep::CompareAndSet {
+                key,
+                expected,
+                value,
+                ttl,
+            } => {
+                let set = store.get(&key, now.0) == expected;
+                if set {
+                    store.values.insert(key, (value, now.0 + ttl.as_secs()));
+                }
+                RefreshInput::Set(set)
+            }
+            RefreshStep::ReleaseLease { key, owner } => {
+                if store.get(&key, now.0).as_deref() == Some(owner.as_str()) {
+                    store.values.remove(&key);
+                }
+                RefreshInput::Released
+            }
+            step @ (RefreshStep::Fetch(_) | RefreshStep::Done(_)) => return step,
+            other => panic!("unexpected {other:?}"),
+        };
+        flow.handle(now, input);
+    }
+}
+
+fn token_answer(token: &str, expires_in: &str) -> RefreshInput {
+    RefreshInput::Fetched(ApiResponse::json(
+        format!(r#"{{"access_token":"{token}","expires_in":{expires_in}}}"#).into_bytes(),
+    ))
+}
+
+#[test]
+fn a_late_write_never_replaces_a_newer_token() {
+    let mut store = FakeStore::default();
+    let ticket = |id| RefreshTicket {
+        id,
+        rejected: None,
+        stale: None,
+        force: false,
+    };
+    // A takes the lease at 1000 and sends its fetch; WeChat is slow.
+    let mut a = RefreshFlow::new(&ticket(1), source(), keys(), cfg(), "A".into(), UnixTime(1000), 0);
+    assert!(matches!(
+        drive_store(&mut a, &mut store, UnixTime(1000)),
+        RefreshStep::Fetch(_)
+    ));
+    // A's 60 s lease runs out; B takes it at 1070, fetches T2, writes it and releases.
+    let mut b = RefreshFlow::new(&ticket(2), source(), keys(), cfg(), "B".into(), UnixTime(1070), 0);
+    assert!(matches!(
+        drive_store(&mut b, &mut store, UnixTime(1070)),
+        RefreshStep::Fetch(_)
+    ));
+    b.handle(UnixTime(1071), token_answer("T2", "7200"));
+    let RefreshStep::Done(Ok(t2)) = drive_store(&mut b, &mut store, UnixTime(1071)) else {
+        panic!()
+    };
+    assert_eq!((t2.token.secret(), t2.expires_at), ("T2", UnixTime(8270)));
+    // A's answer (T1, issued before T2) arrives at 1075: A finds its lease gone and the newer
+    // T2 in the store, and adopts it instead of writing T1 over it.
+    a.handle(UnixTime(1075), token_answer("T1", "7200"));
+    let RefreshStep::Done(Ok(adopted)) = drive_store(&mut a, &mut store, UnixTime(1075)) else {
+        panic!()
+    };
+    assert_eq!(adopted.token.secret(), "T2");
+    let stored_now = StoredToken::decode(&store.get(&keys().token, 1075).unwrap()).unwrap();
+    assert_eq!(stored_now.token.secret(), "T2");
+    assert!(
+        store.get(&keys().lease, 1075).is_none(),
+        "B released, A never wrote a lease back"
+    );
+}
+
+#[test]
+fn a_slow_holder_renews_its_lease_and_writes_only_over_what_it_read() {
+    let mut store = FakeStore::default();
+    let ticket = RefreshTicket {
+        id: 1,
+        rejected: None,
+        stale: None,
+        force: false,
+    };
+    let mut a = RefreshFlow::new(&ticket, source(), keys(), cfg(), "A".into(), UnixTime(1000), 0);
+    assert!(matches!(
+        drive_store(&mut a, &mut store, UnixTime(1000)),
+        RefreshStep::Fetch(_)
+    ));
+    // The answer comes after 45 s: A renews its lease (CompareAndSet of its own owner value)
+    // before writing, so the lease now lasts until 1105.
+    a.handle(UnixTime(1045), token_answer("T1", "7200"));
+    assert!(matches!(
+        a.poll(UnixTime(1045)),
+        RefreshStep::CompareAndSet { key, expected: Some(owner), .. } if key == keys().lease && owner == "A"
+    ));
+    a.handle(UnixTime(1045), RefreshInput::Set(true));
+    assert!(matches!(a.poll(UnixTime(1045)), RefreshStep::Read { .. }));
+    // Someone wrote an older token between our read and our write: the write is refused, we
+    // read again, and write over what is there now.
+    a.handle(UnixTime(1045), RefreshInput::Read(None));
+    let RefreshStep::CompareAndSet { expected: None, .. } = a.poll(UnixTime(1045)) else {
+        panic!("the write is conditional on what was read")
+    };
+    a.handle(UnixTime(1045), RefreshInput::Set(false));
+    let older = stored("T0", 5000).encode();
+    assert!(matches!(a.poll(UnixTime(1045)), RefreshStep::Read { .. }));
+    a.handle(UnixTime(1045), RefreshInput::Read(Some(older.clone())));
+    let RefreshStep::CompareAndSet { expected, value, .. } = a.poll(UnixTime(1045)) else {
+        panic!()
+    };
+    assert_eq!(expected.as_deref(), Some(older.as_str()));
+    assert_eq!(
+        StoredToken::decode(&value).unwrap().expires_at,
+        UnixTime(8200),
+        "expiry from the fetch's start"
+    );
+}
+
+#[test]
+fn lifetimes_from_the_network_are_clamped() {
+    let ticket = RefreshTicket {
+        id: 1,
+        rejected: None,
+        stale: None,
+        force: false,
+    };
+    for (expires_in, lifetime) in [("1", 300), ("0", 300), ("18446744073709551615", 86_400), ("7200", 7200)] {
+        let mut store = FakeStore::default();
+        let mut flow = RefreshFlow::new(&ticket, source(), keys(), cfg(), "o".into(), UnixTime(1000), 0);
+        assert!(matches!(
+            drive_store(&mut flow, &mut store, UnixTime(1000)),
+            RefreshStep::Fetch(_)
+        ));
+        flow.handle(UnixTime(1000), token_answer("T", expires_in));
+        let RefreshStep::Done(Ok(t)) = drive_store(&mut flow, &mut store, UnixTime(1000)) else {
+            panic!("{expires_in}")
+        };
+        assert_eq!(t.expires_at, UnixTime(1000 + lifetime), "{expires_in}");
+    }
+    // A stored expiry beyond a day (a corrupt or hostile store) is read as a day.
+    let mut store = FakeStore::default();
+    store
+        .values
+        .insert(keys().token, (stored("S", u64::MAX).encode(), u64::MAX));
+    let mut flow = RefreshFlow::new(&ticket, source(), keys(), cfg(), "o".into(), UnixTime(1000), 0);
+    let RefreshStep::Done(Ok(t)) = drive_store(&mut flow, &mut store, UnixTime(1000)) else {
+        panic!()
+    };
+    assert_eq!(t.expires_at, UnixTime(1000 + 86_400));
+    // On a simulated clock, an account whose answers say `expires_in: 1` refreshes about
+    // every 150 s, not on every call: 10 minutes of calls, one a second, cost 4 fetches.
+    let mut machine = TokenMachine::new(cfg());
+    let mut store = FakeStore::default();
+    let mut fetches = 0;
+    for now in (10_000..10_600).map(UnixTime) {
+        match machine.poll(now).unwrap() {
+            TokenAction::Ready(_) => {}
+            TokenAction::Wait { .. } => panic!("nobody else refreshes"),
+            TokenAction::Refresh(ticket) => {
+                let mut flow = RefreshFlow::new(&ticket, source(), keys(), cfg(), "o".into(), now, 0);
+                let result = match drive_store(&mut flow, &mut store, now) {
+                    RefreshStep::Fetch(_) => {
+                        fetches += 1;
+                        flow.handle(now, token_answer(&format!("T{fetches}"), "1"));
+                        match drive_store(&mut flow, &mut store, now) {
+                            RefreshStep::Done(r) => r,
+                            other => panic!("{other:?}"),
+                        }
+                    }
+                    RefreshStep::Done(r) => r,
+                    other => panic!("{other:?}"),
+                };
+                machine.handle_refreshed(ticket, now, result).unwrap();
+            }
+        }
+    }
+    assert_eq!(fetches, 4);
 }
