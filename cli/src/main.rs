@@ -88,32 +88,41 @@ impl From<wechat_core::Error> for Failure {
     }
 }
 
-/// Prints library warnings (e.g. "token store unavailable") as `warning: ...` on stderr.
-struct StderrLogger;
+/// Prints the libraries' warnings and errors (e.g. "token store unavailable") as one line
+/// `warning: ...` on stderr; everything else is dropped.
+struct Stderr;
 
-impl log::Log for StderrLogger {
-    fn enabled(&self, metadata: &log::Metadata<'_>) -> bool {
-        metadata.level() <= log::Level::Warn
-    }
-
-    fn log(&self, record: &log::Record<'_>) {
-        if self.enabled(record.metadata()) {
-            let level = if record.level() == log::Level::Error {
-                "error"
-            } else {
-                "warning"
-            };
-            eprintln!("{level}: {}", record.args());
+impl<S: tracing::Subscriber> tracing_subscriber::Layer<S> for Stderr {
+    fn on_event(&self, event: &tracing::Event<'_>, _: tracing_subscriber::layer::Context<'_, S>) {
+        struct Line(String);
+        impl tracing::field::Visit for Line {
+            fn record_debug(&mut self, field: &tracing::field::Field, value: &dyn std::fmt::Debug) {
+                match field.name() {
+                    "message" => self.0.insert_str(0, &format!("{value:?}")),
+                    name => self.0.push_str(&format!(" ({name}: {value:?})")),
+                }
+            }
         }
+        let level = *event.metadata().level();
+        if level > tracing::Level::WARN {
+            return;
+        }
+        let mut line = Line(String::new());
+        event.record(&mut line);
+        let label = if level == tracing::Level::ERROR {
+            "error"
+        } else {
+            "warning"
+        };
+        eprintln!("{label}: {}", line.0.replace(['\r', '\n'], " "));
     }
-
-    fn flush(&self) {}
 }
 
-static LOGGER: StderrLogger = StderrLogger;
-
 fn main() -> ExitCode {
-    let _ = log::set_logger(&LOGGER).map(|()| log::set_max_level(log::LevelFilter::Warn));
+    {
+        use tracing_subscriber::layer::SubscriberExt;
+        let _ = tracing::subscriber::set_global_default(tracing_subscriber::registry().with(Stderr));
+    }
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Parse(args) => parse::run(args),

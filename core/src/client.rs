@@ -1,12 +1,16 @@
 //! What both clients are configured with: credentials, the API base, limits, the token and
 //! retry policies. The blocking and async clients share this so they behave identically.
 
-use alloc::string::{String, ToString};
+use alloc::string::String;
 use core::time::Duration;
 
 use crate::call::CallPolicy;
 use crate::secret::AppSecret;
-use crate::token::{TicketKind, TokenConfig, TokenKeys, TokenSource};
+use alloc::sync::Arc;
+
+use crate::credential::{Credential, MpApp, Ticket, WorkApp};
+use crate::error::ConfigError;
+use crate::token::{TicketKind, TokenConfig, TokenKeys};
 
 /// Which mp token endpoint to use.
 ///
@@ -82,40 +86,34 @@ impl Credentials {
         }
     }
 
-    /// Where the access token comes from.
-    pub fn token_source(&self) -> TokenSource {
+    /// The credential of the access token.
+    pub fn credential(&self) -> Arc<dyn Credential> {
         match self {
             Credentials::Mp {
                 app_id,
                 secret,
-                endpoint: MpTokenEndpoint::Classic,
-            } => TokenSource::Classic {
+                endpoint,
+            } => Arc::new(MpApp {
                 app_id: app_id.clone(),
                 secret: secret.clone(),
-            },
-            Credentials::Mp {
-                app_id,
+                stable: *endpoint == MpTokenEndpoint::Stable,
+            }),
+            Credentials::Work {
+                corp_id,
                 secret,
-                endpoint: MpTokenEndpoint::Stable,
-            } => TokenSource::Stable {
-                app_id: app_id.clone(),
-                secret: secret.clone(),
-            },
-            Credentials::Work { corp_id, secret, .. } => TokenSource::Work {
+                agent_id,
+            } => Arc::new(WorkApp {
                 corp_id: corp_id.clone(),
                 secret: secret.clone(),
-            },
+                agent_id: *agent_id,
+            }),
         }
     }
 
     /// The account part of store keys: `mp:{appid}` or `work:{corpid}:{agentid}` (a secret
     /// fingerprint when there is no agent id). Never a secret.
     pub fn account(&self) -> String {
-        let label = match self {
-            Credentials::Work { agent_id: Some(id), .. } => Some(id.to_string()),
-            _ => None,
-        };
-        self.token_source().account(label.as_deref(), "")
+        self.credential().account()
     }
 
     /// The default API base for the platform.
@@ -126,14 +124,41 @@ impl Credentials {
         }
     }
 
+    /// `Ok` for official-account credentials (what an mp client is built from).
+    ///
+    /// # Errors
+    /// [`ConfigError::InvalidArgument`] for WeCom's.
+    pub fn expect_mp(&self) -> Result<(), crate::Error> {
+        match self {
+            Credentials::Mp { .. } => Ok(()),
+            _ => Err(ConfigError::InvalidArgument("WeCom credentials: use work::WeChatClient".into()).into()),
+        }
+    }
+
+    /// `Ok` for WeCom credentials (what a WeCom client is built from).
+    ///
+    /// # Errors
+    /// [`ConfigError::InvalidArgument`] for an official account's.
+    pub fn expect_work(&self) -> Result<(), crate::Error> {
+        match self {
+            Credentials::Work { .. } => Ok(()),
+            _ => Err(ConfigError::InvalidArgument("mp credentials: use WeChatClient".into()).into()),
+        }
+    }
+
     /// The store keys of the access token under `prefix`.
     pub fn token_keys(&self, prefix: &str) -> TokenKeys {
-        TokenKeys::new(prefix, &self.account(), self.token_source().name())
+        let credential = self.credential();
+        TokenKeys::new(prefix, &credential.account(), credential.name())
     }
 
     /// The store keys of a ticket under `prefix`.
     pub fn ticket_keys(&self, prefix: &str, kind: TicketKind) -> TokenKeys {
-        TokenKeys::new(prefix, &self.account(), kind.name())
+        let ticket = Ticket {
+            kind,
+            account: self.account(),
+        };
+        TokenKeys::new(prefix, &ticket.account(), ticket.name())
     }
 }
 
@@ -156,6 +181,10 @@ pub struct ClientConfig {
     pub call: CallPolicy,
     /// Prefix of store keys. Default `wechat`.
     pub store_prefix: String,
+    /// Whether the default HTTP clients take a proxy from the environment (`HTTPS_PROXY`,
+    /// ...). Off by default: a proxy is a place the token travels through, so it is opted
+    /// into. (An HTTP client you pass in keeps its own settings.)
+    pub proxy_from_env: bool,
 }
 
 impl Default for ClientConfig {
@@ -168,8 +197,279 @@ impl Default for ClientConfig {
             token: TokenConfig::default(),
             call: CallPolicy::default(),
             store_prefix: String::from("wechat"),
+            proxy_from_env: false,
         }
     }
+}
+
+/// The configuration methods every client builder shares (`api_base`, `timeout`,
+/// `token_endpoint`, `config`, `configure`, `credential`), for a builder with the fields
+/// `credentials`, `config` and `extra`. Used by the transports.
+#[doc(hidden)]
+#[macro_export]
+macro_rules! client_builder_methods {
+    () => {
+        /// Another credential, for requests that name `role` (a third-party platform's token,
+        /// a kind of your own).
+        pub fn credential(
+            mut self,
+            role: $crate::http::TokenKind,
+            credential: ::std::sync::Arc<dyn $crate::credential::Credential>,
+        ) -> Self {
+            self.extra.push((role, credential));
+            self
+        }
+
+        /// The API base URL (a proxy, a test server). Default: WeChat's.
+        pub fn api_base(mut self, base: impl Into<String>) -> Self {
+            self.config.api_base = Some(base.into());
+            self
+        }
+
+        /// The whole-request timeout (default 10 s) of the default HTTP client.
+        pub fn timeout(mut self, timeout: ::core::time::Duration) -> Self {
+            self.config.timeout = timeout;
+            self
+        }
+
+        /// The mp token endpoint (default classic; no effect for WeCom).
+        pub fn token_endpoint(mut self, endpoint: $crate::client::MpTokenEndpoint) -> Self {
+            self.credentials = self.credentials.with_endpoint(endpoint);
+            self
+        }
+
+        /// Replaces the whole configuration.
+        pub fn config(mut self, config: $crate::client::ClientConfig) -> Self {
+            self.config = config;
+            self
+        }
+
+        /// Edits the configuration in place.
+        pub fn configure(mut self, f: impl FnOnce(&mut $crate::client::ClientConfig)) -> Self {
+            f(&mut self.config);
+            self
+        }
+    };
+}
+
+/// The client types every transport has: `WeChatClient` (an official account) and
+/// `work::WeChatClient` (a WeCom application), each an `Arc` of the transport's shared part
+/// `$inner` (which has a `credentials` field), with their constructors and group accessors.
+/// The transport's `Builder` has `build` and `build_work`.
+#[doc(hidden)]
+#[macro_export]
+macro_rules! client_types {
+    ($inner:ident, $builder_doc:literal) => {
+        /// An official-account (mp) client. Cheap to clone; share one per account.
+        #[derive(Clone)]
+        pub struct WeChatClient {
+            inner: ::std::sync::Arc<$inner>,
+        }
+
+        impl WeChatClient {
+            /// A client with the default configuration and an in-memory token store.
+            pub fn new(app_id: impl Into<String>, secret: impl Into<$crate::secret::AppSecret>) -> Self {
+                Self::builder(app_id, secret).build()
+            }
+
+            #[doc = $builder_doc]
+            pub fn builder(app_id: impl Into<String>, secret: impl Into<$crate::secret::AppSecret>) -> Builder {
+                Builder::new($crate::client::Credentials::mp(app_id, secret))
+            }
+        }
+
+        impl ::core::fmt::Debug for WeChatClient {
+            fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+                f.debug_struct("WeChatClient")
+                    .field("credentials", &self.inner.credentials)
+                    .finish()
+            }
+        }
+
+        $crate::impl_mp_api!(WeChatClient);
+
+        /// The WeCom (企业微信) client.
+        pub mod work {
+            use super::{Builder, $inner};
+
+            /// A WeCom application client. Cheap to clone; share one per application secret.
+            #[derive(Clone)]
+            pub struct WeChatClient {
+                pub(crate) inner: ::std::sync::Arc<$inner>,
+            }
+
+            impl WeChatClient {
+                /// A client for `corp_id` with an application `secret` and its `agent_id`
+                /// (tokens are kept per agent), default configuration and an in-memory store.
+                pub fn new(
+                    corp_id: impl Into<String>,
+                    secret: impl Into<$crate::secret::AppSecret>,
+                    agent_id: Option<i64>,
+                ) -> Self {
+                    Self::builder(corp_id, secret, agent_id).build_work()
+                }
+
+                #[doc = $builder_doc]
+                pub fn builder(
+                    corp_id: impl Into<String>,
+                    secret: impl Into<$crate::secret::AppSecret>,
+                    agent_id: Option<i64>,
+                ) -> Builder {
+                    Builder::new($crate::client::Credentials::work(corp_id, secret, agent_id))
+                }
+            }
+
+            impl ::core::fmt::Debug for WeChatClient {
+                fn fmt(&self, f: &mut ::core::fmt::Formatter<'_>) -> ::core::fmt::Result {
+                    f.debug_struct("work::WeChatClient")
+                        .field("credentials", &self.inner.credentials)
+                        .finish()
+                }
+            }
+
+            $crate::impl_work_api!(WeChatClient);
+        }
+    };
+}
+
+/// The methods every client shares (`access_token`, `access_token_info`, `call`, `get`,
+/// `post`, `token_fetches`, `config`) and its [`Caller`](crate::api::Caller) impl, written
+/// once for the blocking (`blocking`) and the async (`async`) transport. The client has a
+/// field `inner` with `call`, `token`, `random`, `now`, `token_fetches` and `config`.
+#[doc(hidden)]
+#[macro_export]
+macro_rules! client_methods {
+    (blocking $client:ty) => {
+        $crate::client_methods!(@inherent $client, (), ());
+
+        impl $crate::api::Caller for $client {
+            type Ret<'a, T: Send + 'a> = Result<T, $crate::Error>;
+
+            fn call<'a, E>(&'a self, endpoint: E) -> Result<E::Output, $crate::Error>
+            where
+                E: $crate::api::Endpoint + Send + Sync + 'a,
+                E::Output: Send + 'a,
+            {
+                self.inner.call(&endpoint)
+            }
+
+            fn ticket(&self, kind: $crate::credential::TicketKind) -> Result<$crate::secret::Ticket, $crate::Error> {
+                let (ticket, _) = self.inner.token($crate::call::TokenTarget::Ticket(kind), false)?;
+                Ok($crate::secret::Ticket::new(ticket.into_secret()))
+            }
+
+            fn access_token(&self) -> Result<$crate::secret::AccessToken, $crate::Error> {
+                <$client>::access_token(self)
+            }
+
+            fn random(&self) -> [u8; 16] {
+                self.inner.random()
+            }
+
+            fn now(&self) -> $crate::time::UnixTime {
+                self.inner.now().unix()
+            }
+        }
+    };
+    (async $client:ty) => {
+        $crate::client_methods!(@inherent $client, (async), (.await));
+
+        impl $crate::api::Caller for $client {
+            type Ret<'a, T: Send + 'a> = ::core::pin::Pin<Box<dyn ::core::future::Future<Output = Result<T, $crate::Error>> + Send + 'a>>;
+
+            fn call<'a, E>(&'a self, endpoint: E) -> Self::Ret<'a, E::Output>
+            where
+                E: $crate::api::Endpoint + Send + Sync + 'a,
+                E::Output: Send + 'a,
+            {
+                Box::pin(async move { self.inner.call(&endpoint).await })
+            }
+
+            fn ticket<'a>(&'a self, kind: $crate::credential::TicketKind) -> Self::Ret<'a, $crate::secret::Ticket> {
+                Box::pin(async move {
+                    let (ticket, _) = self.inner.token($crate::call::TokenTarget::Ticket(kind), false).await?;
+                    Ok($crate::secret::Ticket::new(ticket.into_secret()))
+                })
+            }
+
+            fn access_token<'a>(&'a self) -> Self::Ret<'a, $crate::secret::AccessToken> {
+                Box::pin(<$client>::access_token(self))
+            }
+
+            fn random(&self) -> [u8; 16] {
+                self.inner.random()
+            }
+
+            fn now(&self) -> $crate::time::UnixTime {
+                self.inner.now().unix()
+            }
+        }
+    };
+    (@inherent $client:ty, ($($async:tt)*), ($($await:tt)*)) => {
+        impl $client {
+            /// The current access token, fetched or refreshed if needed (wechatpy
+            /// `client.access_token`).
+            ///
+            /// # Errors
+            /// Token fetch failures.
+            pub $($async)* fn access_token(&self) -> Result<$crate::secret::AccessToken, $crate::Error> {
+                Ok(self.access_token_info(false)$($await)*?.0)
+            }
+
+            /// The access token and when it expires; `force` fetches a new one even if the
+            /// cached one is valid (for stable tokens: `force_refresh`, budgeted at 20 a day).
+            ///
+            /// # Errors
+            /// Token fetch failures.
+            pub $($async)* fn access_token_info(
+                &self,
+                force: bool,
+            ) -> Result<($crate::secret::AccessToken, $crate::time::UnixTime), $crate::Error> {
+                let target = $crate::call::TokenTarget::Role($crate::http::TokenKind::AccessToken);
+                self.inner.token(target, force)$($await)*
+            }
+
+            /// Executes any endpoint through the call machine.
+            ///
+            /// # Errors
+            /// As the endpoint's parse, plus transport and token errors.
+            pub $($async)* fn call<E: $crate::api::Endpoint + Sync + ?Sized>(
+                &self,
+                endpoint: &E,
+            ) -> Result<E::Output, $crate::Error> {
+                self.inner.call(endpoint)$($await)*
+            }
+
+            /// The escape hatch for APIs without a typed wrapper: `GET path?query`, JSON out.
+            /// Same token handling and retries (GET is treated as idempotent).
+            ///
+            /// # Errors
+            /// WeChat errors (`errcode != 0`), transport, decode and token errors.
+            pub $($async)* fn get(&self, path: &str, query: &[(&str, &str)]) -> Result<serde_json::Value, $crate::Error> {
+                self.inner.call(&$crate::api::RawCall::get_with(path, query))$($await)*?.json()
+            }
+
+            /// The escape hatch for POST: JSON in, JSON out. Never retried after a failure
+            /// that may have reached WeChat (it might be a send); use [`Self::call`] with a
+            /// `RawCall` marked idempotent to allow retries.
+            ///
+            /// # Errors
+            /// WeChat errors (`errcode != 0`), transport, decode and token errors.
+            pub $($async)* fn post(&self, path: &str, body: &serde_json::Value) -> Result<serde_json::Value, $crate::Error> {
+                self.inner.call(&$crate::api::RawCall::post_json(path, body)?)$($await)*?.json()
+            }
+
+            /// How many token (and ticket) fetches this client sent to WeChat.
+            pub fn token_fetches(&self) -> u64 {
+                self.inner.token_fetches()
+            }
+
+            /// The configuration in use.
+            pub fn config(&self) -> $crate::client::ClientConfig {
+                self.inner.config()
+            }
+        }
+    };
 }
 
 #[cfg(test)]

@@ -38,6 +38,14 @@ pub enum Error {
     /// The access-token life cycle refused to go on.
     #[error(transparent)]
     Token(#[from] TokenError),
+    /// The request got no usable answer from the network: connect failure, timeout, TLS,
+    /// reset.
+    #[error(transparent)]
+    Transport(#[from] TransportError),
+    /// A sans-IO machine was driven wrongly (an input that answers no output). Never caused
+    /// by untrusted data: a bug in the driver.
+    #[error("misuse of the call machine: {0}")]
+    Misuse(String),
 }
 
 impl Error {
@@ -50,6 +58,16 @@ impl Error {
             Error::Api(e) => e.kind.as_str(),
             Error::Response(e) => e.kind(),
             Error::Token(e) => e.kind(),
+            Error::Transport(e) => e.kind.as_str(),
+            Error::Misuse(_) => "misuse",
+        }
+    }
+
+    /// WeChat's `errcode` and `errmsg`, when WeChat answered with an error.
+    pub fn api_error(&self) -> Option<&ApiError> {
+        match self {
+            Error::Api(e) => Some(e),
+            _ => None,
         }
     }
 
@@ -157,6 +175,9 @@ pub enum ConfigError {
     /// An argument is out of range or malformed.
     #[error("invalid argument: {0}")]
     InvalidArgument(String),
+    /// A client could not be set up (its HTTP client, TLS).
+    #[error("cannot set up the client: {0}")]
+    Setup(String),
 }
 
 impl ConfigError {
@@ -165,6 +186,7 @@ impl ConfigError {
         match self {
             ConfigError::InvalidKey => "invalid-key",
             ConfigError::InvalidArgument(_) => "invalid-argument",
+            ConfigError::Setup(_) => "setup",
         }
     }
 }
@@ -326,6 +348,155 @@ impl fmt::Debug for ResponseError {
     }
 }
 
+/// What kind of network failure a [`TransportError`] is.
+#[non_exhaustive]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum TransportErrorKind {
+    /// The connection could not be made (DNS, refused, unreachable): WeChat never saw the
+    /// request.
+    Connect,
+    /// No (complete) answer in time.
+    Timeout,
+    /// The TLS handshake failed.
+    Tls,
+    /// Sending the request failed after connecting.
+    Send,
+    /// Reading the answer failed (reset, closed mid-body).
+    Read,
+    /// Anything else.
+    Other,
+}
+
+impl TransportErrorKind {
+    /// `timeout` for timeouts, `transport` for the rest (the CLI's `error: <kind>:`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TransportErrorKind::Timeout => "timeout",
+            _ => "transport",
+        }
+    }
+
+    /// The kind's own name: `connect`, `timeout`, `tls`, `send`, `read`, `other`.
+    pub fn name(self) -> &'static str {
+        match self {
+            TransportErrorKind::Connect => "connect",
+            TransportErrorKind::Timeout => "timeout",
+            TransportErrorKind::Tls => "tls",
+            TransportErrorKind::Send => "send",
+            TransportErrorKind::Read => "read",
+            TransportErrorKind::Other => "other",
+        }
+    }
+}
+
+/// A request that got no usable answer from the network, with its cause.
+///
+/// Its message never holds the request's URL or token: HTTP clients that put the URL in their
+/// errors are scrubbed when the error is made ([`TransportError::scrub`]), and a cause whose
+/// message held a secret is dropped.
+#[derive(Clone)]
+pub struct TransportError {
+    /// What failed.
+    pub kind: TransportErrorKind,
+    /// Whether the request may have reached WeChat (false only when the connection failed).
+    /// A call that is not idempotent is never replayed after such a failure.
+    pub maybe_sent: bool,
+    message: String,
+    source: Option<alloc::sync::Arc<dyn core::error::Error + Send + Sync>>,
+}
+
+impl TransportError {
+    /// A failure of `kind` caused by `source`; the message is the source's chain of causes.
+    pub fn new(kind: TransportErrorKind, source: impl core::error::Error + Send + Sync + 'static) -> Self {
+        let mut message = alloc::format!("{source}");
+        let mut cause = source.source();
+        while let Some(c) = cause {
+            message.push_str(": ");
+            message.push_str(&alloc::format!("{c}"));
+            cause = c.source();
+        }
+        Self {
+            kind,
+            maybe_sent: kind != TransportErrorKind::Connect,
+            message,
+            source: Some(alloc::sync::Arc::new(source)),
+        }
+    }
+
+    /// A failure of `kind` described by `message`, without a cause.
+    pub fn message(kind: TransportErrorKind, message: impl Into<String>) -> Self {
+        Self {
+            kind,
+            maybe_sent: kind != TransportErrorKind::Connect,
+            message: message.into(),
+            source: None,
+        }
+    }
+
+    /// Removes `secret` from the message; when it was there, the cause is dropped too (its
+    /// own message would show it).
+    pub fn scrub(mut self, secret: &str) -> Self {
+        if !secret.is_empty() && self.message.contains(secret) {
+            self.message = self.message.replace(secret, "[redacted]");
+            self.source = None;
+        }
+        self
+    }
+
+    /// What happened (never the URL or a token).
+    pub fn text(&self) -> &str {
+        &self.message
+    }
+}
+
+impl fmt::Display for TransportError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "transport error ({}): {}", self.kind.name(), self.message)
+    }
+}
+
+impl fmt::Debug for TransportError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("TransportError")
+            .field("kind", &self.kind)
+            .field("maybe_sent", &self.maybe_sent)
+            .field("message", &self.message)
+            .finish_non_exhaustive()
+    }
+}
+
+impl PartialEq for TransportError {
+    fn eq(&self, other: &Self) -> bool {
+        self.kind == other.kind && self.maybe_sent == other.maybe_sent && self.message == other.message
+    }
+}
+
+impl Eq for TransportError {}
+
+impl core::error::Error for TransportError {
+    fn source(&self) -> Option<&(dyn core::error::Error + 'static)> {
+        self.source.as_deref().map(|e| e as &(dyn core::error::Error + 'static))
+    }
+}
+
+#[cfg(feature = "std")]
+impl From<std::io::Error> for TransportError {
+    /// An I/O error, its kind from the error's (refused or unreachable: connect; timed out:
+    /// timeout; reset or cut short: read).
+    fn from(e: std::io::Error) -> Self {
+        use std::io::ErrorKind as K;
+        let kind = match e.kind() {
+            K::ConnectionRefused | K::NotFound | K::AddrNotAvailable | K::HostUnreachable | K::NetworkUnreachable => {
+                TransportErrorKind::Connect
+            }
+            K::TimedOut | K::WouldBlock => TransportErrorKind::Timeout,
+            K::ConnectionReset | K::ConnectionAborted | K::UnexpectedEof | K::BrokenPipe => TransportErrorKind::Read,
+            _ => TransportErrorKind::Other,
+        };
+        TransportError::new(kind, e)
+    }
+}
+
 /// The access-token life cycle refused to go on.
 #[non_exhaustive]
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -364,6 +535,10 @@ pub enum TokenError {
     /// The token store failed and the policy says to fail.
     #[error("token store unavailable: {0}")]
     Store(String),
+    /// A value the token's fetch needs is not in the store (a third-party platform's verify
+    /// ticket, an authorizer's refresh token, a permanent code).
+    #[error("no {0} in the token store")]
+    MissingCredential(String),
 }
 
 impl TokenError {
@@ -377,6 +552,7 @@ impl TokenError {
             TokenError::WaitTimeout => "token-wait-timeout",
             TokenError::FetchFailed(_) => "transport",
             TokenError::Store(_) => "store",
+            TokenError::MissingCredential(_) => "credential",
         }
     }
 }
@@ -387,6 +563,22 @@ mod tests {
     use alloc::format;
     use alloc::string::ToString;
     use alloc::vec;
+
+    #[cfg(feature = "std")]
+    #[test]
+    fn io_errors_are_typed_and_a_secret_drops_the_cause() {
+        let e = TransportError::from(std::io::Error::new(std::io::ErrorKind::ConnectionRefused, "refused"));
+        assert_eq!((e.kind, e.maybe_sent), (TransportErrorKind::Connect, false));
+        assert!(core::error::Error::source(&e).is_some());
+        let e = TransportError::from(std::io::Error::other("GET /x?access_token=TOK failed")).scrub("TOK");
+        assert!(!e.to_string().contains("TOK"), "{e}");
+        assert!(core::error::Error::source(&e).is_none());
+        let kept = TransportError::from(std::io::Error::other("reset")).scrub("TOK");
+        assert!(core::error::Error::source(&kept).is_some());
+        assert_eq!(Error::from(kept).kind(), "transport");
+        let timeout = TransportError::message(TransportErrorKind::Timeout, "deadline");
+        assert_eq!(Error::from(timeout).kind(), "timeout");
+    }
 
     #[test]
     fn response_error_never_prints_the_body() {

@@ -39,22 +39,35 @@ impl Method {
     }
 }
 
-/// Which credential a request carries in its query string.
+/// Which of the client's credentials a request carries: a role, which each client maps to
+/// one of its [`Credential`](crate::credential::Credential)s (an mp client's `AccessToken` is
+/// its account's token; an authorizer client's is the authorizer's).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum TokenKind {
     /// None (token endpoints themselves, local helpers).
     None,
-    /// `access_token`: the account's (mp) or the agent's (WeCom) access token.
+    /// `access_token`: the account's (mp), the agent's (WeCom) or the authorizer's token.
     AccessToken,
+    /// `component_access_token`: a third-party platform's own token.
+    Component,
+    /// `suite_access_token`: a WeCom third-party suite's token.
+    Suite,
+    /// `provider_access_token`: a WeCom service provider's token.
+    Provider,
+    /// A credential the client was given under this name (your own kinds).
+    Custom(&'static str),
 }
 
 impl TokenKind {
-    /// The query parameter the token travels in.
+    /// The query parameter the token usually travels in (the credential has the last word).
     pub fn param(self) -> Option<&'static str> {
         match self {
-            TokenKind::None => None,
+            TokenKind::None | TokenKind::Custom(_) => None,
             TokenKind::AccessToken => Some("access_token"),
+            TokenKind::Component => Some("component_access_token"),
+            TokenKind::Suite => Some("suite_access_token"),
+            TokenKind::Provider => Some("provider_access_token"),
         }
     }
 }
@@ -108,10 +121,12 @@ pub struct ApiRequest {
     pub query: Vec<(Cow<'static, str>, String)>,
     /// The body, for POST.
     pub body: Option<Body>,
-    /// The credential to add to the query string.
+    /// The credential the request carries.
     pub token: TokenKind,
     /// Whether the call may be retried.
     pub idempotency: Idempotency,
+    /// Extra request headers (most WeChat APIs need none).
+    pub headers: Vec<(Cow<'static, str>, String)>,
 }
 
 impl ApiRequest {
@@ -124,6 +139,7 @@ impl ApiRequest {
             body: None,
             token: TokenKind::AccessToken,
             idempotency: Idempotency::Idempotent,
+            headers: Vec::new(),
         }
     }
 
@@ -136,6 +152,7 @@ impl ApiRequest {
             body: None,
             token: TokenKind::AccessToken,
             idempotency: Idempotency::NonIdempotent,
+            headers: Vec::new(),
         }
     }
 
@@ -194,17 +211,21 @@ impl ApiRequest {
     }
 
     /// The full URL: `base` (e.g. `https://api.weixin.qq.com`, no trailing slash needed) +
-    /// path + query, with `token` added when the request needs one. An absolute path
-    /// (`https://...`) is used as is, without `base` and without the token, so a token never
-    /// travels to a host other than the API base.
+    /// path + query, with `token` added when the request needs one (in its
+    /// [`TokenKind::param`]). An absolute path (`https://...`) is used as is, without `base`
+    /// and without the token, so a token never travels to a host other than the API base.
     pub fn url(&self, base: &str, token: Option<&AccessToken>) -> String {
+        self.url_with(base, self.token.param().zip(token))
+    }
+
+    /// [`ApiRequest::url`] with the token's query parameter named explicitly.
+    pub fn url_with(&self, base: &str, token: Option<(&str, &AccessToken)>) -> String {
         let absolute = self.path.starts_with("https://") || self.path.starts_with("http://");
         let (base, token) = if absolute {
             ("", None)
         } else {
             (base.trim_end_matches('/'), token)
         };
-        let token = self.token.param().zip(token);
         let query_len: usize = token.map_or(0, |(k, v)| k.len() + v.secret().len() + 2)
             + self.query.iter().map(|(k, v)| k.len() + v.len() + 2).sum::<usize>();
         // Room for some escaping; the query is encoded straight into the URL.
@@ -230,27 +251,101 @@ impl ApiRequest {
         url
     }
 
+    /// The request ready to send to `base` with `token` (in the query parameter `param`).
+    pub fn outgoing(&self, base: &str, token: Option<(&str, &AccessToken)>) -> Outgoing {
+        let mut headers = self.headers.clone();
+        let body = match &self.body {
+            Some(body) => {
+                headers.push((Cow::Borrowed("content-type"), String::from(body.content_type.as_ref())));
+                body.bytes.clone()
+            }
+            None => Vec::new(),
+        };
+        Outgoing {
+            method: self.method,
+            url: self.url_with(base, token),
+            headers,
+            body,
+        }
+    }
+
+    /// Adds a request header.
+    pub fn header(mut self, name: impl Into<Cow<'static, str>>, value: impl Into<String>) -> Self {
+        self.headers.push((name.into(), value.into()));
+        self
+    }
+
     /// Converts into an `http::Request` for `base` and `token`.
     ///
     /// # Errors
     /// [`ConfigError::InvalidArgument`] when `base` does not make a valid URI.
     #[cfg(feature = "std")]
     pub fn to_http(&self, base: &str, token: Option<&AccessToken>) -> Result<http::Request<Vec<u8>>, Error> {
+        self.outgoing(base, self.token.param().zip(token)).into_http()
+    }
+}
+
+/// A request ready to send: method, full URL (with the token), headers and body. What the
+/// [call machine](crate::call) hands to a transport. `Debug` shows neither the query (it holds
+/// the token) nor the body.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Outgoing {
+    /// GET or POST.
+    pub method: Method,
+    /// The full URL.
+    pub url: String,
+    /// Header names (lowercase) and values: `content-type`, and what the credential adds.
+    pub headers: Vec<(Cow<'static, str>, String)>,
+    /// The body (empty for GET).
+    pub body: Vec<u8>,
+}
+
+impl Outgoing {
+    /// The URL without its query (no token).
+    pub fn path(&self) -> &str {
+        self.url.split('?').next().unwrap_or_default()
+    }
+
+    /// The value of a header.
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+
+    /// Converts into an `http::Request`.
+    ///
+    /// # Errors
+    /// [`ConfigError::InvalidArgument`] when the URL or a header is not valid.
+    #[cfg(feature = "std")]
+    pub fn into_http(self) -> Result<http::Request<Vec<u8>>, Error> {
         let method = match self.method {
             Method::Get => http::Method::GET,
             Method::Post => http::Method::POST,
         };
-        let mut builder = http::Request::builder().method(method).uri(self.url(base, token));
-        let body = match &self.body {
-            Some(body) => {
-                builder = builder.header(http::header::CONTENT_TYPE, body.content_type.as_ref());
-                body.bytes.clone()
-            }
-            None => Vec::new(),
-        };
-        builder
-            .body(body)
-            .map_err(|_| ConfigError::InvalidArgument(alloc::format!("invalid API base URL {base:?}")).into())
+        let invalid = |what: &str| -> Error { ConfigError::InvalidArgument(alloc::format!("invalid {what}")).into() };
+        let uri: http::Uri = self.url.parse().map_err(|_| {
+            let base = self.path();
+            invalid(&alloc::format!("request URL {base:?} (check the API base)"))
+        })?;
+        let mut builder = http::Request::builder().method(method).uri(uri);
+        for (name, value) in &self.headers {
+            builder = builder.header(name.as_ref(), value.as_str());
+        }
+        builder.body(self.body).map_err(|_| invalid("request header"))
+    }
+}
+
+impl fmt::Debug for Outgoing {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let names: Vec<&str> = self.headers.iter().map(|(n, _)| n.as_ref()).collect();
+        f.debug_struct("Outgoing")
+            .field("method", &self.method)
+            .field("path", &self.path())
+            .field("headers", &names)
+            .field("body", &format_args!("<{} bytes>", self.body.len()))
+            .finish()
     }
 }
 
@@ -357,8 +452,8 @@ impl fmt::Debug for ApiResponse {
 }
 
 #[cfg(feature = "std")]
-impl From<http::Response<Vec<u8>>> for ApiResponse {
-    fn from(resp: http::Response<Vec<u8>>) -> Self {
+impl<B: Into<Bytes>> From<http::Response<B>> for ApiResponse {
+    fn from(resp: http::Response<B>) -> Self {
         let header =
             |name: http::header::HeaderName| resp.headers().get(name).and_then(|v| v.to_str().ok()).map(String::from);
         let content_type = header(http::header::CONTENT_TYPE);

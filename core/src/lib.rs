@@ -71,6 +71,7 @@ pub mod call;
 #[cfg(feature = "std")]
 pub mod callback;
 pub mod client;
+pub mod credential;
 pub mod crypto;
 pub mod error;
 pub mod http;

@@ -86,6 +86,11 @@ secret_type!(
     /// A JS-SDK ticket (`jsapi_ticket`, card ticket or WeCom agent-config ticket).
     Ticket
 );
+secret_type!(
+    /// A value read from or written to the token store: stored tokens, refresh tokens,
+    /// permanent codes. Kept whole, printed never.
+    StoreValue
+);
 
 #[cfg(test)]
 mod tests {

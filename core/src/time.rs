@@ -51,6 +51,49 @@ impl UnixTime {
     }
 }
 
+/// A point in wall-clock time with millisecond resolution: what the call machine is driven
+/// with (retry back-offs and lease polls are shorter than a second).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
+pub struct Timestamp(pub u64);
+
+impl Timestamp {
+    /// Milliseconds since the epoch.
+    pub const fn from_millis(millis: u64) -> Self {
+        Self(millis)
+    }
+
+    /// The time `since_epoch` after the Unix epoch (saturating).
+    pub fn from_duration(since_epoch: Duration) -> Self {
+        Self(u64::try_from(since_epoch.as_millis()).unwrap_or(u64::MAX))
+    }
+
+    /// Milliseconds since the epoch.
+    pub const fn as_millis(self) -> u64 {
+        self.0
+    }
+
+    /// The whole seconds.
+    pub const fn unix(self) -> UnixTime {
+        UnixTime(self.0 / 1000)
+    }
+
+    /// `self + d`, saturating.
+    pub fn saturating_add(self, d: Duration) -> Self {
+        Self(self.0.saturating_add(u64::try_from(d.as_millis()).unwrap_or(u64::MAX)))
+    }
+
+    /// The time from `self` until `later`, or zero if `later` is not later.
+    pub fn until(self, later: Timestamp) -> Duration {
+        Duration::from_millis(later.0.saturating_sub(self.0))
+    }
+}
+
+impl From<UnixTime> for Timestamp {
+    fn from(t: UnixTime) -> Self {
+        Self(t.0.saturating_mul(1000))
+    }
+}
+
 impl fmt::Display for UnixTime {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}", self.0)

@@ -99,11 +99,13 @@ macro_rules! inline_async_store {
 }
 
 mod adapt;
+pub mod clock;
 pub mod conformance;
 mod file;
 #[cfg(feature = "memcached")]
 mod memcached;
 mod memory;
+pub mod random;
 #[cfg(feature = "redis")]
 mod redis_store;
 mod store;
@@ -114,10 +116,12 @@ mod util;
 use std::sync::Arc;
 
 pub use adapt::{Blocking, Simple};
+pub use clock::{Clock, ManualClock, SystemClock};
 pub use file::FileStore;
 #[cfg(feature = "memcached")]
 pub use memcached::MemcachedStore;
 pub use memory::MemoryStore;
+pub use random::random16;
 #[cfg(feature = "redis")]
 pub use redis_store::RedisStore;
 pub use store::{AsyncSessionStore, AsyncTokenStore, BoxFuture, SessionStore, StoreError, TokenStore};

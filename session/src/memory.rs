@@ -3,8 +3,9 @@
 use core::fmt;
 use core::time::Duration;
 use std::collections::HashMap;
-use std::sync::{Mutex, MutexGuard, PoisonError};
-use std::time::Instant;
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+
+use crate::clock::{Clock, SystemClock};
 
 use crate::store::{SessionStore, StoreError, TokenStore};
 use crate::util::next_counter;
@@ -16,12 +17,12 @@ const PRUNE_EVERY: usize = 256;
 #[derive(Clone)]
 struct Entry {
     value: String,
-    /// `None` never expires.
-    expires: Option<Instant>,
+    /// Unix milliseconds; `None` never expires.
+    expires: Option<u64>,
 }
 
 impl Entry {
-    fn live(&self, now: Instant) -> bool {
+    fn live(&self, now: u64) -> bool {
         self.expires.is_none_or(|at| at > now)
     }
 }
@@ -38,7 +39,7 @@ struct Inner {
 impl Inner {
     /// Inserts `key`, first making room if the store is bounded and full: expired entries go
     /// first, then the eighth of the entries closest to expiry (never-expiring ones last).
-    fn insert(&mut self, key: &str, entry: Entry, now: Instant) {
+    fn insert(&mut self, key: &str, entry: Entry, now: u64) {
         if let Some(capacity) = self.capacity
             && self.map.len() >= capacity
             && !self.map.contains_key(key)
@@ -51,14 +52,14 @@ impl Inner {
     /// Drops expired entries and, if that is not enough, the eighth of the entries closest
     /// to expiry. Only the expiry times are copied and ranked (no keys), so a full store under
     /// a flood of new keys pays a few comparisons per insert, amortised.
-    fn make_room(&mut self, capacity: usize, now: Instant) {
+    fn make_room(&mut self, capacity: usize, now: u64) {
         self.map.retain(|_, e| e.live(now));
         if self.map.len() < capacity {
             return;
         }
         // `None` (never expires) must rank last: `(true, None)` sorts after every `(false, _)`.
         let rank = |e: &Entry| (e.expires.is_none(), e.expires);
-        let mut ranks: Vec<(bool, Option<Instant>)> = self.map.values().map(rank).collect();
+        let mut ranks: Vec<(bool, Option<u64>)> = self.map.values().map(rank).collect();
         let evict = (capacity / 8).max(1).min(ranks.len());
         let (_, &mut cutoff, _) = ranks.select_nth_unstable(evict - 1);
         // At least `evict` entries rank at or before the cutoff; drop exactly `evict` of them.
@@ -71,7 +72,7 @@ impl Inner {
     }
 
     /// The live entry for `key`, dropping it if it has expired.
-    fn live(&mut self, key: &str, now: Instant) -> Option<&mut Entry> {
+    fn live(&mut self, key: &str, now: u64) -> Option<&mut Entry> {
         if self.map.get(key).is_some_and(|e| !e.live(now)) {
             self.map.remove(key);
         }
@@ -80,7 +81,7 @@ impl Inner {
 
     /// Counts a mutation and sweeps expired entries when enough have happened (see
     /// [`PRUNE_EVERY`]).
-    fn mutated(&mut self, now: Instant) {
+    fn mutated(&mut self, now: u64) {
         self.mutations += 1;
         if self.mutations >= PRUNE_EVERY.max(self.map.len() / 2) {
             self.mutations = 0;
@@ -90,15 +91,25 @@ impl Inner {
 }
 
 /// A process-local store: a `HashMap` behind a `Mutex`, with TTLs honoured (unlike
-/// wechatpy's `MemoryStorage`, which ignores them) and expired entries pruned.
+/// wechatpy's `MemoryStorage`, which ignores them) and expired entries pruned. Expiry follows
+/// a [`Clock`] (the system's unless [`MemoryStore::with_clock`] gives another).
 ///
 /// Every primitive runs under one lock, so it is atomic across the threads and tasks of one
 /// process. It is not shared between processes: use [`FileStore`](crate::FileStore), Redis or
 /// memcached for that. It implements both the sync and the async traits (async calls run
 /// inline; they never block on I/O).
-#[derive(Default)]
 pub struct MemoryStore {
     inner: Mutex<Inner>,
+    clock: Arc<dyn Clock>,
+}
+
+impl Default for MemoryStore {
+    fn default() -> Self {
+        Self {
+            inner: Mutex::default(),
+            clock: Arc::new(SystemClock),
+        }
+    }
 }
 
 impl MemoryStore {
@@ -120,7 +131,16 @@ impl MemoryStore {
                 capacity: Some(capacity.max(1)),
                 ..Inner::default()
             }),
+            ..Self::default()
         }
+    }
+
+    /// The same store, expiring entries by `clock` (a [`ManualClock`](crate::ManualClock) in
+    /// tests).
+    #[must_use]
+    pub fn with_clock(mut self, clock: Arc<dyn Clock>) -> Self {
+        self.clock = clock;
+        self
     }
 
     fn lock(&self) -> MutexGuard<'_, Inner> {
@@ -132,7 +152,7 @@ impl MemoryStore {
     /// The number of live (unexpired) entries.
     #[must_use]
     pub fn len(&self) -> usize {
-        let now = Instant::now();
+        let now = self.clock.unix_millis();
         self.lock().map.values().filter(|e| e.live(now)).count()
     }
 
@@ -152,19 +172,19 @@ impl fmt::Debug for MemoryStore {
     }
 }
 
-fn deadline(now: Instant, ttl: Duration) -> Option<Instant> {
+fn deadline(now: u64, ttl: Duration) -> Option<u64> {
     // A TTL too large to represent never expires in practice.
-    now.checked_add(ttl)
+    now.checked_add(crate::util::ttl_millis(ttl))
 }
 
 impl SessionStore for MemoryStore {
     fn get(&self, key: &str) -> Result<Option<String>, StoreError> {
-        let now = Instant::now();
+        let now = self.clock.unix_millis();
         Ok(self.lock().live(key, now).map(|e| e.value.clone()))
     }
 
     fn set(&self, key: &str, value: &str, ttl: Option<Duration>) -> Result<(), StoreError> {
-        let now = Instant::now();
+        let now = self.clock.unix_millis();
         let mut inner = self.lock();
         let expires = ttl.and_then(|ttl| deadline(now, ttl));
         inner.insert(
@@ -180,7 +200,7 @@ impl SessionStore for MemoryStore {
     }
 
     fn delete(&self, key: &str) -> Result<(), StoreError> {
-        let now = Instant::now();
+        let now = self.clock.unix_millis();
         let mut inner = self.lock();
         inner.map.remove(key);
         inner.mutated(now);
@@ -190,7 +210,7 @@ impl SessionStore for MemoryStore {
 
 impl TokenStore for MemoryStore {
     fn set_nx(&self, key: &str, value: &str, ttl: Duration) -> Result<bool, StoreError> {
-        let now = Instant::now();
+        let now = self.clock.unix_millis();
         let mut inner = self.lock();
         if inner.live(key, now).is_some() {
             return Ok(false);
@@ -208,7 +228,7 @@ impl TokenStore for MemoryStore {
     }
 
     fn compare_and_delete(&self, key: &str, expected: &str) -> Result<bool, StoreError> {
-        let now = Instant::now();
+        let now = self.clock.unix_millis();
         let mut inner = self.lock();
         let matches = inner.live(key, now).is_some_and(|e| e.value == expected);
         if matches {
@@ -225,7 +245,7 @@ impl TokenStore for MemoryStore {
         value: &str,
         ttl: Option<Duration>,
     ) -> Result<bool, StoreError> {
-        let now = Instant::now();
+        let now = self.clock.unix_millis();
         let mut inner = self.lock();
         if inner.live(key, now).map(|e| e.value.as_str()) != expected {
             return Ok(false);
@@ -240,7 +260,7 @@ impl TokenStore for MemoryStore {
     }
 
     fn incr(&self, key: &str, ttl: Duration) -> Result<u64, StoreError> {
-        let now = Instant::now();
+        let now = self.clock.unix_millis();
         let mut inner = self.lock();
         let next = match inner.live(key, now) {
             Some(entry) => {

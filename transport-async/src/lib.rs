@@ -1,17 +1,16 @@
-//! Async (reqwest) WeChat Official Account and WeCom API client.
+//! Async WeChat Official Account and WeCom API client (reqwest by default, or your own HTTP
+//! client).
 //!
 //! ```text
-//!  your code ──► WeChatClient ──► wechat-core (pure)       builds requests, parses responses,
-//!                  │   ▲            TokenMachine/RefreshFlow  decides refresh / wait / retry
-//!                  │   │
-//!                  ▼   │
-//!              reqwest (HTTP, rustls)   wechat-session (token store: memory, file, Redis, ...)
+//!  your code ──► WeChatClient ──► wechat-core call machine      every decision: token, lease,
+//!                  │   ▲            (Session + Call)              store, quota, retry, replay
+//!                  ▼   │ outputs: send / store op / wait / wake / done
+//!     HttpClient (reqwest, or yours)   wechat-session (token store)   Clock (system, or virtual)
 //! ```
 //!
-//! This crate only moves bytes, reads the clock, draws randomness and talks to the token
-//! store; every decision (when to refresh, whether a call may be replayed) is made by
-//! `wechat-core`, exactly as in the blocking client. 1000 tasks calling at once on a cold
-//! token cause one token fetch.
+//! This crate is one loop (`Inner::run`): it moves bytes, runs store operations, sleeps
+//! and reads the clock; `wechat-core` makes every decision, exactly as for the blocking
+//! client. 1000 tasks calling at once on a cold token cause one token fetch.
 //!
 //! ```no_run
 //! use wechat_async::WeChatClient;
@@ -24,40 +23,48 @@
 //! # Ok(()) }
 //! ```
 //!
-//! TLS is rustls; with the default `ring` feature the ring provider is installed as the
-//! process default if the application has not installed one.
+//! TLS is rustls: with the default `ring` feature the default client uses the ring provider
+//! and the platform's certificate verifier, set up for that client alone (nothing
+//! process-wide). Without it, pass your own `reqwest::Client` ([`Builder::http_client`]).
 //!
 //! With the `server` feature, [`server`] answers WeChat's callbacks (verification, messages,
 //! encrypted replies) on hyper, as a tower service (axum) or from any framework, and
 //! deduplicates WeChat's retries.
 #![warn(missing_docs)]
 
-mod engine;
-mod error;
+mod http;
 #[cfg(feature = "server")]
 pub mod server;
 
-use std::sync::Arc;
-use std::time::Duration;
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
-pub use error::Error;
+use tokio::sync::Notify;
+use tracing::Instrument;
+
+pub use http::HttpClient;
 pub use wechat_core;
+pub use wechat_core::Error;
 pub use wechat_core::client::{ClientConfig, Credentials, MpTokenEndpoint};
 pub use wechat_session;
 
-use engine::Engine;
-use wechat_core::api::{Caller, Endpoint, RawCall};
-use wechat_core::secret::{AccessToken, Ticket};
-use wechat_core::time::UnixTime;
-use wechat_core::token::TicketKind;
-use wechat_session::{AsyncTokenStore, BoxFuture, MemoryStore};
+use wechat_core::api::Endpoint;
+use wechat_core::call::{Call, Done, Input, Output, Session, StoreAnswer, StoreOp, TokenTarget, finish};
+use wechat_core::credential::Credential;
+use wechat_core::error::{TransportError, TransportErrorKind};
+use wechat_core::http::{ApiResponse, Outgoing, TokenKind};
+use wechat_core::secret::AccessToken;
+use wechat_core::time::{Timestamp, UnixTime};
+use wechat_session::{AsyncTokenStore, Clock, MemoryStore, SystemClock, random16};
 
-/// Builds a client: credentials, then optional store, API base, timeouts and policies.
+/// Builds a client: credentials, then optional store, HTTP client, clock, API base, policies.
 #[must_use]
 pub struct Builder {
     credentials: Credentials,
     config: ClientConfig,
     store: Option<Arc<dyn AsyncTokenStore>>,
+    http: Option<Arc<dyn HttpClient>>,
+    clock: Arc<dyn Clock>,
+    extra: Vec<(TokenKind, Arc<dyn Credential>)>,
 }
 
 impl Builder {
@@ -67,6 +74,9 @@ impl Builder {
             credentials,
             config: ClientConfig::default(),
             store: None,
+            http: None,
+            clock: Arc::new(SystemClock),
+            extra: Vec::new(),
         }
     }
 
@@ -77,55 +87,57 @@ impl Builder {
         self
     }
 
-    /// The API base URL (a proxy, a test server). Default: WeChat's.
-    pub fn api_base(mut self, base: impl Into<String>) -> Self {
-        self.config.api_base = Some(base.into());
+    /// The HTTP client: the `reqwest::Client` your server already has (its pool, proxy and
+    /// TLS), or a closure. Default: reqwest with rustls, no redirects, the configured
+    /// timeouts, no proxy from the environment unless [`ClientConfig::proxy_from_env`].
+    pub fn http_client(mut self, http: impl HttpClient + 'static) -> Self {
+        self.http = Some(Arc::new(http));
         self
     }
 
-    /// The whole-request timeout (default 10 s).
-    pub fn timeout(mut self, timeout: Duration) -> Self {
-        self.config.timeout = timeout;
+    /// The clock (default: the system's). A [`ManualClock`](wechat_session::ManualClock)
+    /// makes waits and expiries virtual.
+    pub fn clock(mut self, clock: Arc<dyn Clock>) -> Self {
+        self.clock = clock;
         self
     }
 
-    /// The mp token endpoint (default [`MpTokenEndpoint::Classic`]; no effect for WeCom).
-    pub fn token_endpoint(mut self, endpoint: MpTokenEndpoint) -> Self {
-        self.credentials = self.credentials.with_endpoint(endpoint);
-        self
-    }
+    wechat_core::client_builder_methods!();
 
-    /// Replaces the whole configuration.
-    pub fn config(mut self, config: ClientConfig) -> Self {
-        self.config = config;
-        self
-    }
-
-    /// Edits the configuration in place.
-    pub fn configure(mut self, f: impl FnOnce(&mut ClientConfig)) -> Self {
-        f(&mut self.config);
-        self
-    }
-
-    fn engine(self) -> Result<Arc<Engine>, Error> {
-        let store = self.store.unwrap_or_else(|| Arc::new(MemoryStore::new()));
-        Ok(Arc::new(Engine::new(self.credentials, self.config, store)?))
+    fn inner(self) -> Result<Arc<Inner>, Error> {
+        let http = match self.http {
+            Some(http) => http,
+            None => Arc::new(http::default_client(&self.config)?),
+        };
+        let limit = self.config.max_response_bytes;
+        let mut session = Session::new(self.config, self.credentials.credential(), random16());
+        for (role, credential) in self.extra {
+            session.add(role, credential);
+        }
+        Ok(Arc::new(Inner {
+            session: Mutex::new(session),
+            woken: Notify::new(),
+            http,
+            store: self.store.unwrap_or_else(|| Arc::new(MemoryStore::new())),
+            clock: self.clock,
+            credentials: self.credentials,
+            limit,
+        }))
     }
 
     /// Builds an official-account client.
     ///
     /// # Errors
-    /// [`Error::Setup`] if the HTTP client cannot be initialised; [`Error::Core`] if the
-    /// credentials are WeCom's (use [`Builder::try_build_work`]).
+    /// [`ConfigError::Setup`](wechat_core::error::ConfigError::Setup) if the HTTP client
+    /// cannot be set up; an invalid-argument error for WeCom credentials (use
+    /// [`Builder::try_build_work`]).
     pub fn try_build(self) -> Result<WeChatClient, Error> {
-        if !matches!(self.credentials, Credentials::Mp { .. }) {
-            return Err(wrong_kind("WeCom credentials: use work::WeChatClient"));
-        }
-        Ok(WeChatClient { engine: self.engine()? })
+        self.credentials.expect_mp()?;
+        Ok(WeChatClient { inner: self.inner()? })
     }
 
-    /// Builds an official-account client; panics where [`Builder::try_build`] errs (TLS
-    /// initialisation failure, as `reqwest::Client::new` does).
+    /// Builds an official-account client; panics where [`Builder::try_build`] errs (TLS set-up
+    /// failure, as `reqwest::Client::new` does).
     pub fn build(self) -> WeChatClient {
         self.try_build().unwrap_or_else(|e| panic!("wechat-async: {e}"))
     }
@@ -135,10 +147,8 @@ impl Builder {
     /// # Errors
     /// As [`Builder::try_build`].
     pub fn try_build_work(self) -> Result<work::WeChatClient, Error> {
-        if !matches!(self.credentials, Credentials::Work { .. }) {
-            return Err(wrong_kind("mp credentials: use WeChatClient"));
-        }
-        Ok(work::WeChatClient { engine: self.engine()? })
+        self.credentials.expect_work()?;
+        Ok(work::WeChatClient { inner: self.inner()? })
     }
 
     /// Builds a WeCom client; panics where [`Builder::try_build_work`] errs.
@@ -147,171 +157,151 @@ impl Builder {
     }
 }
 
-fn wrong_kind(msg: &str) -> Error {
-    Error::Core(wechat_core::error::ConfigError::InvalidArgument(msg.into()).into())
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
-macro_rules! client_common {
-    ($client:ty) => {
-        impl $client {
-            /// The current access token, fetched or refreshed if needed (wechatpy
-            /// `client.access_token`).
-            ///
-            /// # Errors
-            /// Token fetch failures.
-            pub async fn access_token(&self) -> Result<AccessToken, Error> {
-                self.engine.access_token().await
-            }
+/// A client's shared part: the session (behind a lock taken only to poll or feed a call),
+/// the notification waiting calls sleep on, and the I/O.
+struct Inner {
+    session: Mutex<Session>,
+    woken: Notify,
+    http: Arc<dyn HttpClient>,
+    store: Arc<dyn AsyncTokenStore>,
+    clock: Arc<dyn Clock>,
+    credentials: Credentials,
+    limit: usize,
+}
 
-            /// The access token and when it expires; `force` fetches a new one even if the
-            /// cached one is valid (for stable tokens: `force_refresh`, budgeted at 20 a day).
-            ///
-            /// # Errors
-            /// Token fetch failures.
-            pub async fn access_token_info(&self, force: bool) -> Result<(AccessToken, UnixTime), Error> {
-                self.engine.access_token_info(force).await
-            }
+/// Abandons a call that did not finish (its task was dropped mid-way), so other callers never
+/// wait for a refresher that is gone.
+struct Unfinished<'a>(&'a Inner, Option<Call>);
 
-            /// Executes any endpoint through the token and retry pipeline.
-            ///
-            /// # Errors
-            /// As the endpoint's parse, plus transport and token errors.
-            pub async fn call<E: Endpoint + Sync + ?Sized>(&self, endpoint: &E) -> Result<E::Output, Error> {
-                self.engine.call(endpoint).await
+impl Drop for Unfinished<'_> {
+    fn drop(&mut self) {
+        if let Some(call) = self.1.take() {
+            let abandoned = call.abandon(&mut lock(&self.0.session));
+            if let (false, Ok(runtime)) = (abandoned.cleanup.is_empty(), tokio::runtime::Handle::try_current()) {
+                let store = Arc::clone(&self.0.store);
+                runtime.spawn(async move {
+                    for op in abandoned.cleanup {
+                        let _ = run_store(&*store, op).await;
+                    }
+                });
             }
+            if abandoned.wake {
+                self.0.woken.notify_waiters();
+            }
+        }
+    }
+}
 
-            /// The escape hatch for APIs without a typed wrapper: `GET path?query`, JSON out.
-            /// Same token handling and retries (GET is treated as idempotent).
-            ///
-            /// # Errors
-            /// WeChat errors (`errcode != 0`), transport, decode and token errors.
-            pub async fn get(&self, path: &str, query: &[(&str, &str)]) -> Result<serde_json::Value, Error> {
-                let mut call = RawCall::get(path);
-                for (k, v) in query {
-                    call = call.query(*k, *v);
+impl Inner {
+    fn now(&self) -> Timestamp {
+        Timestamp::from_millis(self.clock.unix_millis())
+    }
+
+    fn random(&self) -> [u8; 16] {
+        random16()
+    }
+
+    fn token_fetches(&self) -> u64 {
+        lock(&self.session).token_fetches()
+    }
+
+    fn config(&self) -> ClientConfig {
+        lock(&self.session).config().clone()
+    }
+
+    /// The loop: act on each output of the call machine, feed back the answer. The session is
+    /// locked only to poll and feed the call, never across an `.await`.
+    async fn run(&self, start: impl FnOnce(&mut Session) -> Call) -> Result<Done, Error> {
+        let mut unfinished = Unfinished(self, Some(start(&mut lock(&self.session))));
+        let mut input = None;
+        loop {
+            let call = unfinished.1.as_mut().ok_or_else(|| Error::Misuse("no call".into()))?;
+            let (output, woken) = {
+                let mut session = lock(&self.session);
+                if let Some(input) = input.take() {
+                    call.handle(&mut session, self.now(), input);
                 }
-                Ok(self.engine.call(&call).await?.json()?)
-            }
-
-            /// The escape hatch for POST: JSON in, JSON out. Never retried after a failure
-            /// that may have reached WeChat (it might be a send); use [`Self::call`] with a
-            /// [`RawCall`] marked idempotent to allow retries.
-            ///
-            /// # Errors
-            /// WeChat errors (`errcode != 0`), transport, decode and token errors.
-            pub async fn post(&self, path: &str, body: &serde_json::Value) -> Result<serde_json::Value, Error> {
-                let bytes = serde_json::to_vec(body).map_err(|e| {
-                    wechat_core::Error::from(wechat_core::error::ConfigError::InvalidArgument(e.to_string()))
-                })?;
-                Ok(self.engine.call(&RawCall::post(path, bytes)).await?.json()?)
-            }
-
-            /// How many token (and ticket) fetches this client sent to WeChat.
-            pub fn token_fetches(&self) -> u64 {
-                self.engine.token_fetches()
-            }
-
-            /// The configuration in use.
-            pub fn config(&self) -> &ClientConfig {
-                self.engine.config()
-            }
+                let output = call.poll(&mut session, self.now());
+                // Registered before the lock is released, so a wake-up in between is not lost.
+                let woken = matches!(output, Output::Wait { .. }).then(|| self.woken.notified());
+                (output, woken)
+            };
+            let span = call.span().clone();
+            input = Some(match output {
+                Output::Send(request) => Input::Response(self.send(request).instrument(span).await),
+                Output::Store(op) => Input::Store(run_store(&*self.store, op).instrument(span).await),
+                Output::Wait { until } => {
+                    let wait = self.clock.wait(self.now().until(until));
+                    if let Some(woken) = woken {
+                        let _ = tokio::time::timeout(wait, woken).await;
+                    }
+                    continue;
+                }
+                Output::Wake => {
+                    self.woken.notify_waiters();
+                    continue;
+                }
+                Output::Done(result) => {
+                    unfinished.1 = None;
+                    return result;
+                }
+            });
         }
+    }
 
-        impl Caller for $client {
-            type Ret<'a, T: Send + 'a> = BoxFuture<'a, Result<T, Error>>;
+    async fn send(&self, request: Outgoing) -> Result<ApiResponse, TransportError> {
+        let request = request.into_http().map_err(|e| {
+            // An invalid URL (API base) or header: nothing was sent.
+            let mut e = TransportError::message(TransportErrorKind::Other, e.to_string());
+            e.maybe_sent = false;
+            e
+        })?;
+        self.http.send(request, self.limit).await.map(ApiResponse::from)
+    }
 
-            fn call<'a, E>(&'a self, endpoint: E) -> BoxFuture<'a, Result<E::Output, Error>>
-            where
-                E: Endpoint + Send + Sync + 'a,
-                E::Output: Send + 'a,
-            {
-                Box::pin(async move { self.engine.call(&endpoint).await })
-            }
+    async fn call<E: Endpoint + ?Sized>(&self, endpoint: &E) -> Result<E::Output, Error> {
+        let request = endpoint.request()?;
+        let idempotency = request.idempotency;
+        let done = self.run(|session| Call::new(session, request, random16())).await?;
+        finish(endpoint, idempotency, done)
+    }
 
-            fn ticket<'a>(&'a self, kind: TicketKind) -> BoxFuture<'a, Result<Ticket, Error>> {
-                Box::pin(async move {
-                    self.engine
-                        .ticket(kind)
-                        .await
-                        .map(|t| Ticket::new(t.into_secret()))
-                })
-            }
-
-            fn access_token<'a>(&'a self) -> BoxFuture<'a, Result<AccessToken, Error>> {
-                Box::pin(self.engine.access_token())
-            }
-
-            fn random(&self) -> [u8; 16] {
-                engine::random16()
-            }
-
-            fn now(&self) -> UnixTime {
-                engine::now()
-            }
+    async fn token(&self, target: TokenTarget, force: bool) -> Result<(AccessToken, UnixTime), Error> {
+        match self.run(|session| Call::token(session, target, force)).await? {
+            Done::Token(token, expires_at) => Ok((token, expires_at)),
+            Done::Response(_) => Err(Error::Misuse("a response where a token was expected".into())),
         }
+    }
+}
 
-        impl std::fmt::Debug for $client {
-            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.debug_struct(stringify!($client))
-                    .field("credentials", self.engine.credentials())
-                    .finish()
-            }
+/// Runs one store operation; the error's message never holds a value.
+async fn run_store(store: &dyn AsyncTokenStore, op: StoreOp) -> Result<StoreAnswer, String> {
+    let answer = match op {
+        StoreOp::Get { key } => store.get(&key).await.map(StoreAnswer::Value),
+        StoreOp::SetNx { key, value, ttl } => store.set_nx(&key, &value, ttl).await.map(StoreAnswer::Bool),
+        StoreOp::Set { key, value, ttl } => store.set(&key, &value, ttl).await.map(|()| StoreAnswer::Done),
+        StoreOp::CompareAndDelete { key, expected } => {
+            store.compare_and_delete(&key, &expected).await.map(StoreAnswer::Bool)
         }
+        StoreOp::CompareAndSet {
+            key,
+            expected,
+            value,
+            ttl,
+        } => store
+            .compare_and_set(&key, expected.as_deref(), &value, ttl)
+            .await
+            .map(StoreAnswer::Bool),
+        StoreOp::Incr { key, ttl } => store.incr(&key, ttl).await.map(StoreAnswer::Count),
+        _ => return Err(String::from("a store operation this transport does not know")),
     };
+    answer.map_err(|e| e.to_string())
 }
 
-/// An official-account (mp) client. Cheap to clone; share one per account.
-#[derive(Clone)]
-pub struct WeChatClient {
-    engine: Arc<Engine>,
-}
-
-impl WeChatClient {
-    /// A client with the default configuration and an in-memory token store.
-    pub fn new(app_id: impl Into<String>, secret: impl Into<wechat_core::secret::AppSecret>) -> Self {
-        Self::builder(app_id, secret).build()
-    }
-
-    /// A builder, for a shared store, a proxy, timeouts...
-    pub fn builder(app_id: impl Into<String>, secret: impl Into<wechat_core::secret::AppSecret>) -> Builder {
-        Builder::new(Credentials::mp(app_id, secret))
-    }
-}
-
-client_common!(WeChatClient);
-wechat_core::impl_mp_api!(WeChatClient);
-
-/// The WeCom (企业微信) client.
-pub mod work {
-    use super::*;
-
-    /// A WeCom application client. Cheap to clone; share one per application secret.
-    #[derive(Clone)]
-    pub struct WeChatClient {
-        pub(crate) engine: Arc<Engine>,
-    }
-
-    impl WeChatClient {
-        /// A client for `corp_id` with an application `secret` and its `agent_id` (tokens are
-        /// kept per agent), default configuration and an in-memory store.
-        pub fn new(
-            corp_id: impl Into<String>,
-            secret: impl Into<wechat_core::secret::AppSecret>,
-            agent_id: Option<i64>,
-        ) -> Self {
-            Self::builder(corp_id, secret, agent_id).build_work()
-        }
-
-        /// A builder, for a shared store, a proxy, timeouts...
-        pub fn builder(
-            corp_id: impl Into<String>,
-            secret: impl Into<wechat_core::secret::AppSecret>,
-            agent_id: Option<i64>,
-        ) -> Builder {
-            Builder::new(Credentials::work(corp_id, secret, agent_id))
-        }
-    }
-
-    client_common!(WeChatClient);
-    wechat_core::impl_work_api!(WeChatClient);
-}
+wechat_core::client_types!(Inner, "A builder, for a shared store, a proxy, timeouts...");
+wechat_core::client_methods!(async WeChatClient);
+wechat_core::client_methods!(async work::WeChatClient);

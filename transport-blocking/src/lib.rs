@@ -1,16 +1,14 @@
-//! Blocking (ureq) WeChat Official Account and WeCom API client.
+//! Blocking WeChat Official Account and WeCom API client.
 //!
 //! ```text
-//!  your code ──► WeChatClient ──► wechat-core (pure)       builds requests, parses responses,
-//!                  │   ▲            TokenMachine/RefreshFlow  decides refresh / wait / retry
-//!                  │   │
-//!                  ▼   │
-//!                ureq (HTTP, rustls)    wechat-session (token store: memory, file, Redis, ...)
+//!  your code ──► WeChatClient ──► wechat-core call machine      every decision: token, lease,
+//!                  │   ▲            (Session + Call)              store, quota, retry, replay
+//!                  ▼   │ outputs: send / store op / wait / wake / done
+//!     HttpClient (ureq, or yours)   wechat-session (token store)   Clock (system, or virtual)
 //! ```
 //!
-//! This crate only moves bytes, reads the clock, draws randomness and talks to the token
-//! store; every decision (when to refresh, whether a call may be replayed) is made by
-//! `wechat-core`, exactly as in the async client.
+//! This crate is one loop (`Inner::run`): it moves bytes, runs store operations, sleeps
+//! and reads the clock; `wechat-core` makes every decision, exactly as for the async client.
 //!
 //! ```no_run
 //! use wechat_blocking::WeChatClient;
@@ -27,7 +25,6 @@
 //! matter of giving every client the same store:
 //!
 //! ```no_run
-//! use std::sync::Arc;
 //! use wechat_blocking::WeChatClient;
 //! let store = wechat_session::open("file:/var/cache/wechat/wx_app_id.json")?;
 //! let client = WeChatClient::builder("wx_app_id", "app_secret").store(store).build();
@@ -35,30 +32,34 @@
 //! ```
 #![warn(missing_docs)]
 
-mod engine;
-mod error;
+mod http;
 
-use std::sync::Arc;
-use std::time::Duration;
+use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
 
-pub use error::Error;
+pub use http::HttpClient;
 pub use wechat_core;
+pub use wechat_core::Error;
 pub use wechat_core::client::{ClientConfig, Credentials, MpTokenEndpoint};
 pub use wechat_session;
 
-use engine::Engine;
-use wechat_core::api::{Caller, Endpoint, RawCall};
-use wechat_core::secret::{AccessToken, Ticket};
-use wechat_core::time::UnixTime;
-use wechat_core::token::TicketKind;
-use wechat_session::{MemoryStore, TokenStore};
+use wechat_core::api::Endpoint;
+use wechat_core::call::{Call, Done, Input, Output, Session, StoreAnswer, StoreOp, TokenTarget, finish};
+use wechat_core::credential::Credential;
+use wechat_core::error::{TransportError, TransportErrorKind};
+use wechat_core::http::{ApiResponse, Outgoing, TokenKind};
+use wechat_core::secret::AccessToken;
+use wechat_core::time::{Timestamp, UnixTime};
+use wechat_session::{Clock, MemoryStore, SystemClock, TokenStore, random16};
 
-/// Builds a client: credentials, then optional store, API base, timeouts and policies.
+/// Builds a client: credentials, then optional store, HTTP client, clock, API base, policies.
 #[must_use]
 pub struct Builder {
     credentials: Credentials,
     config: ClientConfig,
     store: Option<Arc<dyn TokenStore>>,
+    http: Option<Arc<dyn HttpClient>>,
+    clock: Arc<dyn Clock>,
+    extra: Vec<(TokenKind, Arc<dyn Credential>)>,
 }
 
 impl Builder {
@@ -68,6 +69,9 @@ impl Builder {
             credentials,
             config: ClientConfig::default(),
             store: None,
+            http: None,
+            clock: Arc::new(SystemClock),
+            extra: Vec::new(),
         }
     }
 
@@ -78,217 +82,204 @@ impl Builder {
         self
     }
 
-    /// The API base URL (a proxy, a test server). Default: WeChat's.
-    pub fn api_base(mut self, base: impl Into<String>) -> Self {
-        self.config.api_base = Some(base.into());
+    /// The HTTP client (default: a `ureq::Agent` with rustls, no redirects, the configured
+    /// timeouts, no proxy from the environment unless
+    /// [`ClientConfig::proxy_from_env`]). Yours keeps its own settings; the response cap
+    /// still applies.
+    pub fn http_client(mut self, http: impl HttpClient + 'static) -> Self {
+        self.http = Some(Arc::new(http));
         self
     }
 
-    /// The whole-request timeout (default 10 s).
-    pub fn timeout(mut self, timeout: Duration) -> Self {
-        self.config.timeout = timeout;
+    /// The clock (default: the system's). A [`ManualClock`](wechat_session::ManualClock)
+    /// makes waits and expiries virtual.
+    pub fn clock(mut self, clock: Arc<dyn Clock>) -> Self {
+        self.clock = clock;
         self
     }
 
-    /// The mp token endpoint (default [`MpTokenEndpoint::Classic`]; no effect for WeCom).
-    pub fn token_endpoint(mut self, endpoint: MpTokenEndpoint) -> Self {
-        self.credentials = self.credentials.with_endpoint(endpoint);
-        self
+    wechat_core::client_builder_methods!();
+
+    fn inner(self) -> Arc<Inner> {
+        let http = self.http.unwrap_or_else(|| Arc::new(http::default_agent(&self.config)));
+        let limit = self.config.max_response_bytes;
+        let mut session = Session::new(self.config, self.credentials.credential(), random16());
+        for (role, credential) in self.extra {
+            session.add(role, credential);
+        }
+        Arc::new(Inner {
+            session: Mutex::new(session),
+            woken: Condvar::new(),
+            http,
+            store: self.store.unwrap_or_else(|| Arc::new(MemoryStore::new())),
+            clock: self.clock,
+            credentials: self.credentials,
+            limit,
+        })
     }
 
-    /// Replaces the whole configuration.
-    pub fn config(mut self, config: ClientConfig) -> Self {
-        self.config = config;
-        self
-    }
-
-    /// Edits the configuration in place.
-    pub fn configure(mut self, f: impl FnOnce(&mut ClientConfig)) -> Self {
-        f(&mut self.config);
-        self
-    }
-
-    fn engine(self) -> Arc<Engine> {
-        let store = self.store.unwrap_or_else(|| Arc::new(MemoryStore::new()));
-        Arc::new(Engine::new(self.credentials, self.config, store))
-    }
-
-    /// Builds an official-account client. Panics if the credentials are WeCom's: use
-    /// [`work::WeChatClient::builder`] for those.
+    /// Builds an official-account client.
+    ///
+    /// # Panics
+    /// If the credentials are WeCom's: use [`work::WeChatClient::builder`] for those.
     pub fn build(self) -> WeChatClient {
-        assert!(
-            matches!(self.credentials, Credentials::Mp { .. }),
-            "WeCom credentials: use work::WeChatClient"
-        );
-        WeChatClient { engine: self.engine() }
+        self.credentials
+            .expect_mp()
+            .unwrap_or_else(|e| panic!("wechat-blocking: {e}"));
+        WeChatClient { inner: self.inner() }
     }
 
     /// Builds a WeCom client.
+    ///
+    /// # Panics
+    /// If the credentials are an official account's.
     pub fn build_work(self) -> work::WeChatClient {
-        assert!(
-            matches!(self.credentials, Credentials::Work { .. }),
-            "mp credentials: use WeChatClient"
-        );
-        work::WeChatClient { engine: self.engine() }
+        self.credentials
+            .expect_work()
+            .unwrap_or_else(|e| panic!("wechat-blocking: {e}"));
+        work::WeChatClient { inner: self.inner() }
     }
 }
 
-macro_rules! client_common {
-    ($client:ty) => {
-        impl $client {
-            /// The current access token, fetched or refreshed if needed (wechatpy
-            /// `client.access_token`).
-            ///
-            /// # Errors
-            /// Token fetch failures.
-            pub fn access_token(&self) -> Result<AccessToken, Error> {
-                self.engine.access_token()
-            }
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(PoisonError::into_inner)
+}
 
-            /// The access token and when it expires; `force` fetches a new one even if the
-            /// cached one is valid (for stable tokens: `force_refresh`, budgeted at 20 a day).
-            ///
-            /// # Errors
-            /// Token fetch failures.
-            pub fn access_token_info(&self, force: bool) -> Result<(AccessToken, UnixTime), Error> {
-                self.engine.access_token_info(force)
-            }
+/// A client's shared part: the session (behind a lock taken only to poll or feed a call),
+/// the condition variable waiting calls sleep on, and the I/O.
+struct Inner {
+    session: Mutex<Session>,
+    woken: Condvar,
+    http: Arc<dyn HttpClient>,
+    store: Arc<dyn TokenStore>,
+    clock: Arc<dyn Clock>,
+    credentials: Credentials,
+    /// The response cap.
+    limit: usize,
+}
 
-            /// Executes any endpoint through the token and retry pipeline.
-            ///
-            /// # Errors
-            /// As the endpoint's parse, plus transport and token errors.
-            pub fn call<E: Endpoint + ?Sized>(&self, endpoint: &E) -> Result<E::Output, Error> {
-                self.engine.call(endpoint)
-            }
+/// Abandons a call that did not finish (a panic in a store or an HTTP client unwinds
+/// through [`Inner::run`]), so other callers never wait for a refresher that is gone.
+struct Unfinished<'a>(&'a Inner, Option<Call>);
 
-            /// The escape hatch for APIs without a typed wrapper: `GET path?query`, JSON out.
-            /// Same token handling and retries (GET is treated as idempotent).
-            ///
-            /// # Errors
-            /// WeChat errors (`errcode != 0`), transport, decode and token errors.
-            pub fn get(&self, path: &str, query: &[(&str, &str)]) -> Result<serde_json::Value, Error> {
-                let mut call = RawCall::get(path);
-                for (k, v) in query {
-                    call = call.query(*k, *v);
+impl Drop for Unfinished<'_> {
+    fn drop(&mut self) {
+        if let Some(call) = self.1.take() {
+            let abandoned = call.abandon(&mut lock(&self.0.session));
+            for op in abandoned.cleanup {
+                let _ = run_store(&*self.0.store, op);
+            }
+            if abandoned.wake {
+                self.0.woken.notify_all();
+            }
+        }
+    }
+}
+
+impl Inner {
+    fn now(&self) -> Timestamp {
+        Timestamp::from_millis(self.clock.unix_millis())
+    }
+
+    fn random(&self) -> [u8; 16] {
+        random16()
+    }
+
+    fn token_fetches(&self) -> u64 {
+        lock(&self.session).token_fetches()
+    }
+
+    fn config(&self) -> ClientConfig {
+        lock(&self.session).config().clone()
+    }
+
+    /// The loop: act on each output of the call machine, feed back the answer.
+    fn run(&self, start: impl FnOnce(&mut Session) -> Call) -> Result<Done, Error> {
+        let mut unfinished = Unfinished(self, None);
+        let mut session = lock(&self.session);
+        let call = unfinished.1.insert(start(&mut session));
+        loop {
+            let input = match call.poll(&mut session, self.now()) {
+                Output::Send(request) => {
+                    drop(session);
+                    let answer = call.span().in_scope(|| self.send(request));
+                    session = lock(&self.session);
+                    Input::Response(answer)
                 }
-                Ok(self.engine.call(&call)?.json()?)
-            }
-
-            /// The escape hatch for POST: JSON in, JSON out. Never retried after a failure that
-            /// may have reached WeChat (it might be a send); use [`Self::call`] with a
-            /// [`RawCall`] marked idempotent to allow retries.
-            ///
-            /// # Errors
-            /// WeChat errors (`errcode != 0`), transport, decode and token errors.
-            pub fn post(&self, path: &str, body: &serde_json::Value) -> Result<serde_json::Value, Error> {
-                let bytes = serde_json::to_vec(body).map_err(|e| {
-                    wechat_core::Error::from(wechat_core::error::ConfigError::InvalidArgument(e.to_string()))
-                })?;
-                Ok(self.engine.call(&RawCall::post(path, bytes))?.json()?)
-            }
-
-            /// How many token (and ticket) fetches this client sent to WeChat.
-            pub fn token_fetches(&self) -> u64 {
-                self.engine.token_fetches()
-            }
-
-            /// The configuration in use.
-            pub fn config(&self) -> &ClientConfig {
-                self.engine.config()
-            }
+                Output::Store(op) => {
+                    drop(session);
+                    let answer = call.span().in_scope(|| run_store(&*self.store, op));
+                    session = lock(&self.session);
+                    Input::Store(answer)
+                }
+                Output::Wait { until } => {
+                    let wait = self.clock.wait(self.now().until(until));
+                    session = self
+                        .woken
+                        .wait_timeout(session, wait)
+                        .unwrap_or_else(PoisonError::into_inner)
+                        .0;
+                    continue;
+                }
+                Output::Wake => {
+                    self.woken.notify_all();
+                    continue;
+                }
+                Output::Done(result) => {
+                    unfinished.1 = None;
+                    return result;
+                }
+            };
+            call.handle(&mut session, self.now(), input);
         }
+    }
 
-        impl Caller for $client {
-            type Ret<'a, T: Send + 'a> = Result<T, Error>;
+    fn send(&self, request: Outgoing) -> Result<ApiResponse, TransportError> {
+        let request = request.into_http().map_err(|e| {
+            // An invalid URL (API base) or header: nothing was sent.
+            let mut e = TransportError::message(TransportErrorKind::Other, e.to_string());
+            e.maybe_sent = false;
+            e
+        })?;
+        self.http.send(request, self.limit).map(ApiResponse::from)
+    }
 
-            fn call<'a, E>(&'a self, endpoint: E) -> Result<E::Output, Error>
-            where
-                E: Endpoint + Send + Sync + 'a,
-                E::Output: Send + 'a,
-            {
-                self.engine.call(&endpoint)
-            }
+    fn call<E: Endpoint + ?Sized>(&self, endpoint: &E) -> Result<E::Output, Error> {
+        let request = endpoint.request()?;
+        let idempotency = request.idempotency;
+        let done = self.run(|session| Call::new(session, request, random16()))?;
+        finish(endpoint, idempotency, done)
+    }
 
-            fn ticket(&self, kind: TicketKind) -> Result<Ticket, Error> {
-                self.engine.ticket(kind).map(|t| Ticket::new(t.into_secret()))
-            }
-
-            fn access_token(&self) -> Result<AccessToken, Error> {
-                self.engine.access_token()
-            }
-
-            fn random(&self) -> [u8; 16] {
-                engine::random16()
-            }
-
-            fn now(&self) -> UnixTime {
-                engine::now()
-            }
+    fn token(&self, target: TokenTarget, force: bool) -> Result<(AccessToken, UnixTime), Error> {
+        match self.run(|session| Call::token(session, target, force))? {
+            Done::Token(token, expires_at) => Ok((token, expires_at)),
+            Done::Response(_) => Err(Error::Misuse("a response where a token was expected".into())),
         }
+    }
+}
 
-        impl std::fmt::Debug for $client {
-            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.debug_struct(stringify!($client))
-                    .field("credentials", self.engine.credentials())
-                    .finish()
-            }
-        }
+/// Runs one store operation; the error's message never holds a value.
+fn run_store(store: &dyn TokenStore, op: StoreOp) -> Result<StoreAnswer, String> {
+    let answer = match op {
+        StoreOp::Get { key } => store.get(&key).map(StoreAnswer::Value),
+        StoreOp::SetNx { key, value, ttl } => store.set_nx(&key, &value, ttl).map(StoreAnswer::Bool),
+        StoreOp::Set { key, value, ttl } => store.set(&key, &value, ttl).map(|()| StoreAnswer::Done),
+        StoreOp::CompareAndDelete { key, expected } => store.compare_and_delete(&key, &expected).map(StoreAnswer::Bool),
+        StoreOp::CompareAndSet {
+            key,
+            expected,
+            value,
+            ttl,
+        } => store
+            .compare_and_set(&key, expected.as_deref(), &value, ttl)
+            .map(StoreAnswer::Bool),
+        StoreOp::Incr { key, ttl } => store.incr(&key, ttl).map(StoreAnswer::Count),
+        _ => return Err(String::from("a store operation this transport does not know")),
     };
+    answer.map_err(|e| e.to_string())
 }
 
-/// An official-account (mp) client. Cheap to clone; share one per account.
-#[derive(Clone)]
-pub struct WeChatClient {
-    engine: Arc<Engine>,
-}
-
-impl WeChatClient {
-    /// A client with the default configuration and an in-memory token store.
-    pub fn new(app_id: impl Into<String>, secret: impl Into<wechat_core::secret::AppSecret>) -> Self {
-        Self::builder(app_id, secret).build()
-    }
-
-    /// A builder, for a shared store, a proxy, timeouts...
-    pub fn builder(app_id: impl Into<String>, secret: impl Into<wechat_core::secret::AppSecret>) -> Builder {
-        Builder::new(Credentials::mp(app_id, secret))
-    }
-}
-
-client_common!(WeChatClient);
-wechat_core::impl_mp_api!(WeChatClient);
-
-/// The WeCom (企业微信) client.
-pub mod work {
-    use super::*;
-
-    /// A WeCom application client. Cheap to clone; share one per application secret.
-    #[derive(Clone)]
-    pub struct WeChatClient {
-        pub(crate) engine: Arc<Engine>,
-    }
-
-    impl WeChatClient {
-        /// A client for `corp_id` with an application `secret` and its `agent_id` (tokens are
-        /// kept per agent), default configuration and an in-memory store.
-        pub fn new(
-            corp_id: impl Into<String>,
-            secret: impl Into<wechat_core::secret::AppSecret>,
-            agent_id: Option<i64>,
-        ) -> Self {
-            Self::builder(corp_id, secret, agent_id).build_work()
-        }
-
-        /// A builder, for a shared store, a proxy, timeouts...
-        pub fn builder(
-            corp_id: impl Into<String>,
-            secret: impl Into<wechat_core::secret::AppSecret>,
-            agent_id: Option<i64>,
-        ) -> Builder {
-            Builder::new(Credentials::work(corp_id, secret, agent_id))
-        }
-    }
-
-    client_common!(WeChatClient);
-    wechat_core::impl_work_api!(WeChatClient);
-}
+wechat_core::client_types!(Inner, "A builder, for a shared store, a proxy, timeouts...");
+wechat_core::client_methods!(blocking WeChatClient);
+wechat_core::client_methods!(blocking work::WeChatClient);

@@ -55,6 +55,26 @@ impl RawCall {
         }
     }
 
+    /// A GET to `path` with these query parameters (what the clients' `get` sends).
+    pub fn get_with(path: impl Into<String>, query: &[(&str, &str)]) -> Self {
+        let mut call = Self::get(path);
+        for (k, v) in query {
+            call = call.query(*k, *v);
+        }
+        call
+    }
+
+    /// A POST of `body` as JSON to `path` (what the clients' `post` sends).
+    ///
+    /// # Errors
+    /// [`ConfigError::InvalidArgument`](crate::error::ConfigError::InvalidArgument) if `body`
+    /// cannot be serialized.
+    pub fn post_json(path: impl Into<String>, body: &serde_json::Value) -> Result<Self, Error> {
+        let bytes =
+            serde_json::to_vec(body).map_err(|e| crate::error::ConfigError::InvalidArgument(alloc::format!("{e}")))?;
+        Ok(Self::post(path, bytes))
+    }
+
     /// Adds a query parameter.
     pub fn query(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
         self.query.push((name.into(), value.into()));

@@ -27,12 +27,13 @@
 //! `now + MAX_LIFETIME` are treated as that.
 
 use alloc::string::{String, ToString};
+use alloc::vec::Vec;
 use core::time::Duration;
 
 use serde::{Deserialize, Serialize};
 
-use super::source::TokenSource;
 use super::{RefreshTicket, TokenConfig};
+use crate::credential::Credential;
 use crate::error::{Error, TokenError};
 use crate::http::{ApiRequest, ApiResponse};
 use crate::secret::AccessToken;
@@ -113,6 +114,8 @@ impl StoredToken {
 /// The store keys of one credential. None contains a secret.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TokenKeys {
+    /// The client's prefix (`wechat`).
+    pub prefix: String,
     /// `{prefix}:{mp:appid | work:corpid:agent}:{name}`: the token.
     pub token: String,
     /// `{token}:lease`: the refresh lease.
@@ -127,10 +130,16 @@ impl TokenKeys {
     pub fn new(prefix: &str, account: &str, name: &str) -> Self {
         let token = alloc::format!("{prefix}:{account}:{name}");
         Self {
+            prefix: String::from(prefix),
             lease: alloc::format!("{token}:lease"),
             counter: alloc::format!("{token}:fetches:"),
             token,
         }
+    }
+
+    /// `key` under the prefix: `{prefix}:{key}`.
+    pub fn under_prefix(&self, key: &str) -> String {
+        alloc::format!("{}:{key}", self.prefix)
     }
 
     /// Today's fetch counter.
@@ -205,6 +214,17 @@ pub enum RefreshStep {
         /// Until the token expires, or the lease's lifetime.
         ttl: Duration,
     },
+    /// Write `value` to `key` (expiring after `ttl`, never when `None`); answer
+    /// [`RefreshInput::Written`]. Keeps what a fetch hands back for later (a rotated refresh
+    /// token).
+    Set {
+        /// The key.
+        key: String,
+        /// The value.
+        value: String,
+        /// Its lifetime.
+        ttl: Option<Duration>,
+    },
     /// Delete the lease `key` if it still holds `owner`; answer [`RefreshInput::Released`].
     ReleaseLease {
         /// The lease key.
@@ -239,6 +259,8 @@ pub enum RefreshInput {
     FetchRejected(Error),
     /// CompareAndSet: whether the value was set.
     Set(bool),
+    /// Set done.
+    Written,
     /// ReleaseLease done.
     Released,
     /// Sleep done.
@@ -288,6 +310,12 @@ impl core::fmt::Debug for RefreshStep {
                 .field("value", &Redacted(Some(value)))
                 .field("ttl", ttl)
                 .finish(),
+            RefreshStep::Set { key, value, ttl } => f
+                .debug_struct("Set")
+                .field("key", key)
+                .field("value", &Redacted(Some(value)))
+                .field("ttl", ttl)
+                .finish(),
             RefreshStep::ReleaseLease { key, owner } => f
                 .debug_struct("ReleaseLease")
                 .field("key", key)
@@ -311,6 +339,7 @@ impl RefreshInput {
             RefreshInput::FetchFailed(_) => "FetchFailed",
             RefreshInput::FetchRejected(_) => "FetchRejected",
             RefreshInput::Set(_) => "Set",
+            RefreshInput::Written => "Written",
             RefreshInput::Released => "Released",
             RefreshInput::Slept => "Slept",
             RefreshInput::StoreFailed(_) => "StoreFailed",
@@ -330,7 +359,7 @@ impl core::fmt::Debug for RefreshInput {
             RefreshInput::FetchFailed(reason) => f.debug_tuple("FetchFailed").field(reason).finish(),
             RefreshInput::FetchRejected(e) => f.debug_tuple("FetchRejected").field(e).finish(),
             RefreshInput::StoreFailed(reason) => f.debug_tuple("StoreFailed").field(reason).finish(),
-            RefreshInput::Released | RefreshInput::Slept => f.write_str(self.name()),
+            RefreshInput::Written | RefreshInput::Released | RefreshInput::Slept => f.write_str(self.name()),
         }
     }
 }
@@ -342,6 +371,10 @@ enum State {
     Lease,
     Sleep,
     ReadLocked,
+    /// Reading the credential's stored inputs (the next one is `inputs.len()`).
+    Inputs,
+    /// Writing what the fetch asked to keep (the last entry first), then the token.
+    Keep(StoredToken, Vec<(String, crate::secret::StoreValue, Option<Duration>)>),
     Count {
         forced: bool,
     },
@@ -362,7 +395,7 @@ enum State {
 /// The refresher's procedure. Drive it with `poll`/`handle` until `Done`:
 ///
 /// ```ignore
-/// let mut flow = RefreshFlow::new(ticket, source, keys, config, owner, now);
+/// let mut flow = RefreshFlow::new(ticket, credential, keys, config, owner, now, 0);
 /// let result = loop {
 ///     match flow.poll(now()) {
 ///         RefreshStep::Read { key } => flow.handle(now(), store_read(&key)),
@@ -375,8 +408,10 @@ enum State {
 #[derive(Debug, Clone)]
 pub struct RefreshFlow {
     state: State,
-    source: TokenSource,
+    credential: alloc::sync::Arc<dyn Credential>,
     keys: TokenKeys,
+    /// The values of the credential's stored inputs, read so far.
+    inputs: Vec<String>,
     config: TokenConfig,
     owner: String,
     rejected: Option<StoredToken>,
@@ -384,6 +419,8 @@ pub struct RefreshFlow {
     deadline: UnixTime,
     force: bool,
     holding_lease: bool,
+    /// Whether the fetch is counted against the forced-refresh budget.
+    forced_count: bool,
     /// When the lease was taken or last renewed.
     leased_at: UnixTime,
     /// When the fetch was sent: WeChat issued the token no earlier, so it expires no later
@@ -401,7 +438,7 @@ impl RefreshFlow {
     /// store is unavailable and the policy is [`StorePolicy::FallBack`].
     pub fn new(
         ticket: &RefreshTicket,
-        source: TokenSource,
+        credential: alloc::sync::Arc<dyn Credential>,
         keys: TokenKeys,
         config: TokenConfig,
         owner: String,
@@ -421,14 +458,16 @@ impl RefreshFlow {
         Self {
             state,
             force: ticket.force,
-            source,
+            credential,
             keys,
+            inputs: Vec::new(),
             config,
             owner,
             rejected,
             stale,
             deadline,
             holding_lease: false,
+            forced_count: false,
             leased_at: now,
             fetched_at: now,
             write_attempts: 0,
@@ -436,6 +475,13 @@ impl RefreshFlow {
             local_fetches,
             fetches: 0,
         }
+    }
+
+    /// The lease this flow holds (key, owner), if any: what to release when the flow is given
+    /// up mid-way, so other processes need not wait for it to expire.
+    pub fn held_lease(&self) -> Option<(&str, &str)> {
+        self.holding_lease
+            .then_some((self.keys.lease.as_str(), self.owner.as_str()))
     }
 
     /// Whether the store failed and the flow carried on without it
@@ -491,7 +537,35 @@ impl RefreshFlow {
                 key: self.keys.forced_counter_for(now),
                 ttl: Duration::from_secs(2 * 86_400),
             },
-            State::Fetch { forced } => match self.source.request(*forced) {
+            State::Inputs => {
+                let inputs = self.credential.inputs();
+                match inputs.get(self.inputs.len()) {
+                    Some(input) => RefreshStep::Read {
+                        key: self.keys.under_prefix(&input.key),
+                    },
+                    None => {
+                        self.state = State::Count {
+                            forced: self.forced_count,
+                        };
+                        self.poll(now)
+                    }
+                }
+            }
+            State::Keep(_, keep) => match keep.last() {
+                Some((key, value, ttl)) => RefreshStep::Set {
+                    key: self.keys.under_prefix(key),
+                    value: String::from(value.secret()),
+                    ttl: *ttl,
+                },
+                None => {
+                    let State::Keep(stored, _) = core::mem::replace(&mut self.state, State::Finished) else {
+                        unreachable!("matched Keep")
+                    };
+                    self.state = self.under_lease(now, State::CheckWrite(stored));
+                    self.poll(now)
+                }
+            },
+            State::Fetch { forced } => match self.credential.fetch(&self.inputs, *forced) {
                 Ok(req) => {
                     self.fetched_at = now;
                     RefreshStep::Fetch(req)
@@ -573,7 +647,11 @@ impl RefreshFlow {
     /// when the store is down): fetch, or stop at the day's budget.
     fn after_count(&self, forced: bool, n: u64) -> State {
         let budget = if forced {
-            Some(self.config.force_budget)
+            Some(
+                self.config
+                    .force_budget
+                    .min(self.credential.forced_budget().unwrap_or(u64::MAX)),
+            )
         } else {
             self.config.daily_budget
         };
@@ -601,9 +679,8 @@ impl RefreshFlow {
             (State::Lease, RefreshInput::Lease(true)) => {
                 self.holding_lease = true;
                 if self.force {
-                    State::Count {
-                        forced: self.source.is_stable(),
-                    }
+                    self.forced_count = self.credential.forced_budget().is_some();
+                    State::Inputs
                 } else {
                     State::ReadLocked
                 }
@@ -618,8 +695,23 @@ impl RefreshFlow {
             (State::Sleep, RefreshInput::Slept) => State::Read,
             (State::ReadLocked, RefreshInput::Read(value)) => match self.usable(value.as_deref(), now) {
                 Some(stored) => State::Release(Ok(stored)),
-                None => State::Count { forced: false },
+                None => State::Inputs,
             },
+            (State::Inputs, RefreshInput::Read(value)) => match value {
+                Some(value) if !value.is_empty() => {
+                    self.inputs.push(value);
+                    State::Inputs
+                }
+                _ => {
+                    let inputs = self.credential.inputs();
+                    let what = inputs.get(self.inputs.len()).map_or("stored input", |i| i.what);
+                    State::Release(Err(TokenError::MissingCredential(String::from(what)).into()))
+                }
+            },
+            (State::Keep(stored, mut keep), RefreshInput::Written) => {
+                keep.pop();
+                State::Keep(stored, keep)
+            }
             (State::Count { forced }, RefreshInput::Count(n)) => match self.after_count(forced, n) {
                 fetch @ State::Fetch { .. } => self.under_lease(now, fetch),
                 other => other,
@@ -639,25 +731,31 @@ impl RefreshFlow {
             }
             (State::Fetch { forced }, RefreshInput::Fetched(resp)) => {
                 self.fetches += 1;
-                match self.source.parse(&resp) {
+                match self.credential.parse(&resp) {
                     // stable_token handed back the token WeChat just rejected: force a new
                     // one, within its own (small) daily budget. (WeCom's gettoken also answers
                     // the same token while it considers it valid; that one is taken as is, and
                     // the call's single replay is what bounds the attempt.)
                     Ok(f)
-                        if self.source.is_stable()
+                        if self.credential.forced_budget().is_some()
                             && !forced
                             && self.rejected.as_ref().is_some_and(|r| r.token == f.token) =>
                     {
                         State::Count { forced: true }
                     }
-                    Ok(f) => self.under_lease(
-                        now,
-                        State::CheckWrite(StoredToken {
+                    Ok(f) => {
+                        let stored = StoredToken {
                             token: f.token,
                             expires_at: self.fetched_at.saturating_add(Duration::from_secs(f.expires_in)),
-                        }),
-                    ),
+                        };
+                        if f.keep.is_empty() {
+                            self.under_lease(now, State::CheckWrite(stored))
+                        } else {
+                            let mut keep = f.keep;
+                            keep.reverse();
+                            State::Keep(stored, keep)
+                        }
+                    }
                     Err(e) => State::Release(Err(e)),
                 }
             }
@@ -699,6 +797,8 @@ impl RefreshFlow {
             self.state = match state {
                 // A failed write or release still leaves a good token for this process.
                 State::CheckWrite(stored) | State::Write(stored, _) => State::Done(Ok(stored)),
+                // What was to be kept (a rotated refresh token) would be lost: say so.
+                State::Keep(..) => State::Done(Err(TokenError::Store(reason.to_string()).into())),
                 State::Renew(next) => match *next {
                     State::CheckWrite(stored) => State::Done(Ok(stored)),
                     _ => State::Done(Err(TokenError::Store(reason.to_string()).into())),
@@ -717,7 +817,11 @@ impl RefreshFlow {
                 self.holding_lease = false;
                 State::ReadLocked
             }
-            State::ReadLocked => State::Count { forced: false },
+            State::ReadLocked => State::Inputs,
+            State::Inputs if self.inputs.len() == self.credential.inputs().len() => State::Count {
+                forced: self.forced_count,
+            },
+            State::Inputs | State::Keep(..) => State::Done(Err(TokenError::Store(reason.to_string()).into())),
             State::Count { forced } => self.after_count(forced, self.local_fetches + 1),
             State::Renew(next) => {
                 self.holding_lease = false;
@@ -741,6 +845,8 @@ impl State {
                 | State::Read
                 | State::Lease
                 | State::ReadLocked
+                | State::Inputs
+                | State::Keep(..)
                 | State::Count { .. }
                 | State::Renew(_)
                 | State::CheckWrite(_)
@@ -753,7 +859,8 @@ impl State {
 fn state_name(state: &State) -> &'static str {
     match state {
         State::Invalidate => "CompareAndDelete",
-        State::Read | State::ReadLocked | State::CheckWrite(_) => "Read",
+        State::Read | State::ReadLocked | State::CheckWrite(_) | State::Inputs => "Read",
+        State::Keep(..) => "Set",
         State::Renew(_) | State::Write(..) => "CompareAndSet",
         State::Lease => "AcquireLease",
         State::Sleep => "Sleep",

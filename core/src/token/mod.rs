@@ -46,13 +46,12 @@
 //!   takes over.
 
 mod flow;
-mod source;
 
+pub use crate::credential::{Fetched, TicketKind};
 pub use flow::{
     MAX_LIFETIME, MIN_LIFETIME, RefreshFlow, RefreshInput, RefreshStep, StorePolicy, StoredToken, TokenKeys,
     lease_owner,
 };
-pub use source::{Fetched, TicketKind, TokenSource};
 
 use alloc::string::{String, ToString};
 use core::time::Duration;

@@ -191,11 +191,16 @@ struct Process {
     alive: bool,
 }
 
-fn source() -> TokenSource {
-    TokenSource::Classic {
+fn source() -> alloc::sync::Arc<dyn crate::credential::Credential> {
+    mp_app(false)
+}
+
+fn mp_app(stable: bool) -> alloc::sync::Arc<dyn crate::credential::Credential> {
+    alloc::sync::Arc::new(crate::credential::MpApp {
         app_id: "wx1".into(),
         secret: AppSecret::new("S"),
-    }
+        stable,
+    })
 }
 
 fn keys() -> TokenKeys {
@@ -288,6 +293,7 @@ fn run(procs: &mut [Process], store: &mut FakeStore, wechat: &mut FakeWeChat, st
                         }
                         RefreshInput::Released
                     }
+                    RefreshStep::Set { .. } => panic!("these credentials keep nothing"),
                     RefreshStep::Sleep(d) => {
                         p.sleeping_until_ms = now_ms + d.as_millis() as u64;
                         RefreshInput::Slept
@@ -444,10 +450,7 @@ fn store_down_fails_fast_or_falls_back() {
 
 #[test]
 fn stable_token_returning_the_rejected_token_is_forced_once() {
-    let stable = TokenSource::Stable {
-        app_id: "wx1".into(),
-        secret: AppSecret::new("S"),
-    };
+    let stable = mp_app(true);
     let ticket = RefreshTicket {
         id: 1,
         rejected: Some(stored("OLD", 2000)),
@@ -488,6 +491,7 @@ fn stable_token_returning_the_rejected_token_is_forced_once() {
             RefreshStep::CompareAndSet { .. } => flow.handle(now, RefreshInput::Set(true)),
             RefreshStep::ReleaseLease { .. } => flow.handle(now, RefreshInput::Released),
             RefreshStep::Sleep(_) => flow.handle(now, RefreshInput::Slept),
+            RefreshStep::Set { .. } => panic!("nothing to keep"),
             RefreshStep::Done(r) => break r,
         }
     };
@@ -513,10 +517,7 @@ fn forced_refresh_always_fetches_and_uses_the_force_budget() {
     let ticket = refresh(m.force_refresh(UnixTime(1001)));
     assert!(ticket.force);
     assert!(matches!(m.force_refresh(UnixTime(1001)), TokenAction::Wait { .. }));
-    let stable = TokenSource::Stable {
-        app_id: "wx1".into(),
-        secret: AppSecret::new("S"),
-    };
+    let stable = mp_app(true);
     let now = UnixTime(1001);
     let mut flow = RefreshFlow::new(&ticket, stable, keys(), cfg(), "o".into(), now, 0);
     assert!(matches!(flow.poll(now), RefreshStep::AcquireLease { .. }));

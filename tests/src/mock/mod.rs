@@ -395,6 +395,8 @@ pub struct RecordedRequest {
     pub query: Vec<(String, String)>,
     /// The request's `Content-Type`, if any.
     pub content_type: Option<String>,
+    /// The request's `User-Agent`, if any.
+    pub user_agent: Option<String>,
     /// The body (for `stable_token`, with the secret replaced by `"[redacted]"`).
     pub body: Vec<u8>,
     /// The mock clock when it was handled, in Unix milliseconds.

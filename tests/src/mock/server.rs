@@ -169,6 +169,10 @@ async fn handle(shared: Arc<Shared>, req: Request<Body>) -> Result<Response<Full
             .headers
             .get(CONTENT_TYPE)
             .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned()),
+        user_agent: parts
+            .headers
+            .get(hyper::header::USER_AGENT)
+            .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned()),
         body: Vec::new(),
     };
     match Limited::new(body, shared.config.max_body_bytes).collect().await {

@@ -29,6 +29,7 @@ pub(crate) struct Incoming {
     /// The raw (still percent-encoded) query string.
     pub(crate) query: String,
     pub(crate) content_type: Option<String>,
+    pub(crate) user_agent: Option<String>,
     pub(crate) body: Vec<u8>,
 }
 
@@ -504,6 +505,7 @@ impl Shared {
                 .cloned()
                 .collect(),
             content_type: req.content_type.clone(),
+            user_agent: req.user_agent.clone(),
             body,
             at_ms: now,
             token: rec.token,

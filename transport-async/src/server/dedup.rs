@@ -121,40 +121,40 @@ impl Dedup {
             Ok(Ok(true)) => return Claim::First,
             Ok(Ok(false)) => {}
             Ok(Err(e)) => {
-                log::warn!("callback dedup store failed ({e}); handling {key} without deduplication");
+                tracing::warn!("callback dedup store failed ({e}); handling {key} without deduplication");
                 return Claim::Unavailable;
             }
             Err(_) => {
-                log::warn!("callback dedup store timed out; handling {key} without deduplication");
+                tracing::warn!("callback dedup store timed out; handling {key} without deduplication");
                 return Claim::Unavailable;
             }
         }
         let value = match tokio::time::timeout(STORE_TIMEOUT, self.store.get(key)).await {
             Ok(Ok(value)) => value,
             Ok(Err(e)) => {
-                log::warn!("callback dedup store failed reading {key} ({e}); answering the duplicate `success`");
+                tracing::warn!("callback dedup store failed reading {key} ({e}); answering the duplicate `success`");
                 return Claim::Pending;
             }
             Err(_) => {
-                log::warn!("callback dedup store timed out reading {key}; answering the duplicate `success`");
+                tracing::warn!("callback dedup store timed out reading {key}; answering the duplicate `success`");
                 return Claim::Pending;
             }
         };
         match value.as_deref() {
             Some(NO_REPLY) => {
-                log::debug!("duplicate callback {key}: handled, no reply");
+                tracing::debug!("duplicate callback {key}: handled, no reply");
                 Claim::Answered(None)
             }
             Some(v) if v.starts_with(REPLY) => {
-                log::debug!("duplicate callback {key}: answering the stored reply");
+                tracing::debug!("duplicate callback {key}: answering the stored reply");
                 Claim::Answered(Some(String::from(&v[REPLY.len()..])))
             }
             Some(PENDING) | None => {
-                log::debug!("duplicate callback {key}: still being handled, answering `success`");
+                tracing::debug!("duplicate callback {key}: still being handled, answering `success`");
                 Claim::Pending
             }
             Some(_) => {
-                log::warn!("callback dedup key {key} holds an unknown value; answering `success`");
+                tracing::warn!("callback dedup key {key} holds an unknown value; answering `success`");
                 Claim::Pending
             }
         }
@@ -168,8 +168,8 @@ impl Dedup {
         };
         match tokio::time::timeout(STORE_TIMEOUT, self.store.set(key, &value, Some(self.ttl))).await {
             Ok(Ok(())) => {}
-            Ok(Err(e)) => log::warn!("callback dedup store failed storing {key} ({e}); retries will get `success`"),
-            Err(_) => log::warn!("callback dedup store timed out storing {key}; retries will get `success`"),
+            Ok(Err(e)) => tracing::warn!("callback dedup store failed storing {key} ({e}); retries will get `success`"),
+            Err(_) => tracing::warn!("callback dedup store timed out storing {key}; retries will get `success`"),
         }
     }
 }

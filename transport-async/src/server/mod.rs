@@ -107,15 +107,16 @@ use http::header::{ALLOW, CONNECTION, CONTENT_LENGTH, CONTENT_TYPE, HeaderValue}
 use http::{Method, StatusCode};
 use http_body_util::{BodyExt, LengthLimitError, Limited};
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
+use tracing::Instrument;
 use wechat_core::callback::{Inbound, ReplyContext};
 use wechat_core::error::CallbackError;
-use wechat_session::{AsyncTokenStore, BoxFuture, MemoryStore};
+use wechat_core::time::UnixTime;
+use wechat_session::{AsyncTokenStore, BoxFuture, Clock, MemoryStore, SystemClock};
 
 pub use wechat_core::callback::{CallbackConfig, CallbackHandler, CallbackResponse, Mode};
 pub use wechat_core::message::{Kind, Message};
 pub use wechat_core::reply::Reply;
 
-use crate::engine;
 use dedup::{Claim, Dedup};
 
 /// The default for [`Builder::header_read_timeout`] and [`Builder::body_read_timeout`].
@@ -161,6 +162,7 @@ pub struct Builder {
     dedup: bool,
     dedup_ttl: Option<Duration>,
     dedup_scope: Option<String>,
+    clock: Arc<dyn Clock>,
     store: Option<Arc<dyn AsyncTokenStore>>,
     prefix: String,
     path: Option<String>,
@@ -276,6 +278,13 @@ impl Builder {
         self
     }
 
+    /// The clock timestamps are checked against and replies are dated with (default: the
+    /// system's; a [`ManualClock`](wechat_session::ManualClock) in tests).
+    pub fn clock(mut self, clock: Arc<dyn Clock>) -> Self {
+        self.clock = clock;
+        self
+    }
+
     /// Builds the server.
     pub fn build(self) -> CallbackServer {
         let config = self.handler.config();
@@ -302,6 +311,7 @@ impl Builder {
                 budget_kib,
                 dedup,
                 path: self.path,
+                clock: self.clock,
             }),
         }
     }
@@ -342,6 +352,13 @@ struct Inner {
     budget_kib: usize,
     dedup: Option<Dedup>,
     path: Option<String>,
+    clock: Arc<dyn Clock>,
+}
+
+impl Inner {
+    fn now(&self) -> UnixTime {
+        UnixTime(self.clock.unix_millis() / 1000)
+    }
 }
 
 /// A callback endpoint: the [`CallbackHandler`] (verification, decryption, parsing), your
@@ -397,6 +414,7 @@ impl CallbackServer {
             dedup: true,
             dedup_ttl: None,
             dedup_scope: None,
+            clock: Arc::new(SystemClock),
             store: None,
             prefix: String::from(DEFAULT_KEY_PREFIX),
             path: None,
@@ -442,11 +460,11 @@ impl CallbackServer {
             .and_then(|v| v.to_str().ok())
             .and_then(|v| v.trim().parse::<u64>().ok());
         if declared.is_some_and(|len| len > limit as u64) {
-            log::debug!("callback body refused: declared length over the {limit}-byte limit");
+            tracing::debug!("callback body refused: declared length over the {limit}-byte limit");
             return too_large(limit);
         }
         let Some(permit) = self.reserve(declared.map_or(limit, |len| len as usize)).await else {
-            log::debug!("callback body refused: the buffer budget stayed spent for the body read timeout");
+            tracing::debug!("callback body refused: the buffer budget stayed spent for the body read timeout");
             return closing(StatusCode::TOO_MANY_REQUESTS, "busy");
         };
         match tokio::time::timeout(self.inner.body_read_timeout, Limited::new(body, limit).collect()).await {
@@ -455,15 +473,15 @@ impl CallbackServer {
                 into_http(self.respond("POST", query, body).await)
             }
             Ok(Err(e)) if e.downcast_ref::<LengthLimitError>().is_some() => {
-                log::debug!("callback body refused: over the {limit}-byte limit");
+                tracing::debug!("callback body refused: over the {limit}-byte limit");
                 too_large(limit)
             }
             Ok(Err(_)) => {
-                log::debug!("callback body could not be read (client error)");
+                tracing::debug!("callback body could not be read (client error)");
                 closing(StatusCode::BAD_REQUEST, "invalid-body")
             }
             Err(_) => {
-                log::debug!("callback body not received within {:?}", self.inner.body_read_timeout);
+                tracing::debug!("callback body not received within {:?}", self.inner.body_read_timeout);
                 closing(StatusCode::REQUEST_TIMEOUT, "request-timeout")
             }
         }
@@ -490,15 +508,33 @@ impl CallbackServer {
     }
 
     async fn respond(&self, method: &str, query: &str, body: RequestBody<'_>) -> CallbackResponse {
-        match self.verify(method, query, body).await {
-            Err(response) => response,
-            Ok(Inbound::Verify { echo }) => CallbackResponse {
-                status: 200,
-                content_type: "text/plain; charset=utf-8",
-                body: echo,
-            },
-            Ok(Inbound::Message { message, reply }) => self.dispatch(message, reply).await,
+        let config = self.inner.handler.config();
+        let span = tracing::info_span!(
+            "wechat.callback",
+            kind = config.kind.as_str(),
+            mode = ?config.mode,
+            msg_type = tracing::field::Empty,
+            dedup = tracing::field::Empty,
+            status = tracing::field::Empty,
+        );
+        let response = async {
+            match self.verify(method, query, body).await {
+                Err(response) => response,
+                Ok(Inbound::Verify { echo }) => CallbackResponse {
+                    status: 200,
+                    content_type: "text/plain; charset=utf-8",
+                    body: echo,
+                },
+                Ok(Inbound::Message { message, reply }) => {
+                    tracing::Span::current().record("msg_type", message.type_name());
+                    self.dispatch(message, reply).await
+                }
+            }
         }
+        .instrument(span.clone())
+        .await;
+        span.record("status", response.status);
+        response
     }
 
     /// Runs the callback handler (signature, decryption, parsing): inline for small bodies,
@@ -506,7 +542,7 @@ impl CallbackServer {
     /// and its budget are released as soon as it returns.
     async fn verify(&self, method: &str, query: &str, body: RequestBody<'_>) -> Result<Inbound, CallbackResponse> {
         let handler = &self.inner.handler;
-        let now = engine::now();
+        let now = self.inner.now();
         let len = body.as_slice().len();
         let result = if method != "POST" || len <= INLINE_BODY_MAX || len > handler.config().max_body {
             // Small, or rejected before any work is done.
@@ -519,7 +555,7 @@ impl CallbackServer {
             let inner = Arc::clone(&self.inner);
             let (method, query) = (String::from(method), String::from(query));
             let work = tokio::task::spawn_blocking(move || {
-                log::trace!("verifying a {}-byte callback body on the blocking pool", bytes.len());
+                tracing::trace!("verifying a {}-byte callback body on the blocking pool", bytes.len());
                 let result = inner.handler.handle(&method, &query, &bytes, now);
                 // The body and its budget go back here, even if the request was dropped.
                 drop((bytes, permit));
@@ -528,7 +564,7 @@ impl CallbackServer {
             match work.await {
                 Ok(result) => result,
                 Err(e) => {
-                    log::error!("the callback handler task failed: {e}; answered 400");
+                    tracing::error!("the callback handler task failed: {e}; answered 400");
                     return Err(CallbackResponse {
                         status: 400,
                         content_type: "text/plain; charset=utf-8",
@@ -539,19 +575,27 @@ impl CallbackServer {
         };
         result.map_err(|e| {
             let response = CallbackResponse::rejected(&e);
-            log::debug!("callback rejected: {} {}", response.status, e.kind());
+            tracing::debug!("callback rejected: {} {}", response.status, e.kind());
             response
         })
     }
 
     async fn dispatch(&self, message: Message, context: ReplyContext) -> CallbackResponse {
-        let random = engine::random16();
+        let random = wechat_session::random16();
         let Some(dedup) = &self.inner.dedup else {
             let xml = self.run(message, None).await;
             return context.respond(xml.as_deref(), &random);
         };
         let key = dedup.key(&message);
-        match dedup.claim(&key).await {
+        let claim = dedup.claim(&key).await;
+        let verdict = match &claim {
+            Claim::First => "first",
+            Claim::Answered(_) => "retry-answered",
+            Claim::Pending => "retry-pending",
+            Claim::Unavailable => "store-unavailable",
+        };
+        tracing::Span::current().record("dedup", verdict);
+        match claim {
             Claim::First => {
                 let xml = self.run(message, Some(key)).await;
                 context.respond(xml.as_deref(), &random)
@@ -573,10 +617,10 @@ impl CallbackServer {
             let on_message = Arc::clone(&inner.on_message);
             let outcome = CatchUnwind(Box::pin(async move { on_message(message).await })).await;
             let xml = match outcome {
-                Ok(Some(reply)) if !reply.is_empty() => Some(reply.render(engine::now())),
+                Ok(Some(reply)) if !reply.is_empty() => Some(reply.render(inner.now())),
                 Ok(_) => None,
                 Err(panic) => {
-                    log::error!(
+                    tracing::error!(
                         "the callback message handler panicked ({}); answered `success`",
                         panic_message(&*panic)
                     );
@@ -591,7 +635,7 @@ impl CallbackServer {
         match task.await {
             Ok(xml) => xml,
             Err(e) => {
-                log::error!("the callback handler task failed: {e}");
+                tracing::error!("the callback handler task failed: {e}");
                 None
             }
         }

@@ -62,7 +62,7 @@ impl CallbackServer {
     /// As [`CallbackServer::serve`].
     pub async fn serve_with_shutdown(self, listener: TcpListener, signal: impl Future<Output = ()>) -> io::Result<()> {
         let addr = listener.local_addr()?;
-        log::info!("wechat callback server listening on {addr}");
+        tracing::info!("wechat callback server listening on {addr}");
         let mut http = http1::Builder::new();
         http.timer(TokioTimer::new())
             // hyper adds the timeout to `Instant::now()`: keep "forever" from overflowing.
@@ -90,11 +90,11 @@ impl CallbackServer {
             match accepted {
                 None => break,
                 Some(Ok((stream, peer))) => {
-                    log::trace!("callback connection from {peer}");
+                    tracing::trace!("callback connection from {peer}");
                     connections.spawn(connection(http.clone(), stream, self.clone(), stop_rx.clone()));
                 }
                 Some(Err(e)) => {
-                    log::warn!("accepting a callback connection failed: {e}");
+                    tracing::warn!("accepting a callback connection failed: {e}");
                     if !is_connection_error(&e) {
                         // Out of file descriptors or memory: back off instead of spinning.
                         tokio::time::sleep(Duration::from_millis(100)).await;
@@ -103,14 +103,14 @@ impl CallbackServer {
             }
         }
         drop(listener);
-        log::info!("wechat callback server on {addr} shutting down");
+        tracing::info!("wechat callback server on {addr} shutting down");
         let _ = stop_tx.send(true);
         let drained = tokio::time::timeout(self.inner.shutdown_timeout, async {
             while connections.join_next().await.is_some() {}
         })
         .await;
         if drained.is_err() {
-            log::warn!(
+            tracing::warn!(
                 "{} callback connection(s) still open after {:?}; dropping them",
                 connections.len(),
                 self.inner.shutdown_timeout
@@ -160,7 +160,7 @@ async fn connection(http: http1::Builder, stream: TcpStream, server: CallbackSer
     };
     if let Err(e) = result {
         // Header timeouts, malformed requests, resets: the client's problem.
-        log::debug!("callback connection ended: {e}");
+        tracing::debug!("callback connection ended: {e}");
     }
 }
 
@@ -210,7 +210,7 @@ impl<S> WriteDeadline<S> {
             return Poll::Pending;
         }
         self.armed = false;
-        log::debug!("callback client read nothing for {:?}; closing", self.timeout);
+        tracing::debug!("callback client read nothing for {:?}; closing", self.timeout);
         Poll::Ready(Err(io::Error::new(
             io::ErrorKind::TimedOut,
             "the client did not read the reply within the write timeout",

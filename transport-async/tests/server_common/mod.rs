@@ -20,36 +20,70 @@ pub const KEY: &str = "kWxPEV2UEDyxWpmPdKC3F4dgPDmOvfKX1HGnEUDS1aR";
 pub const APP: &str = "wx49f0ab532d5d035a";
 pub const VECTOR_TOKEN: &str = "123456";
 
-// ---- log capture ----------------------------------------------------------------------
+// ---- trace capture ----------------------------------------------------------------------
 
 static LINES: Mutex<Vec<String>> = Mutex::new(Vec::new());
 static INIT: Once = Once::new();
 
 struct Capture;
 
-impl log::Log for Capture {
-    fn enabled(&self, _: &log::Metadata<'_>) -> bool {
-        true
+/// Writes an event's or span's fields after its message.
+struct Fields(String);
+
+impl tracing::field::Visit for Fields {
+    fn record_debug(&mut self, field: &tracing::field::Field, value: &dyn std::fmt::Debug) {
+        if field.name() == "message" {
+            self.0.insert_str(0, &format!("{value:?}"));
+        } else {
+            self.0.push_str(&format!(" {}={value:?}", field.name()));
+        }
     }
-    fn log(&self, record: &log::Record<'_>) {
-        let thread = std::thread::current();
-        let line = format!(
-            "{} {}: {} [thread {}]",
-            record.level(),
-            record.target(),
-            record.args(),
-            thread.name().unwrap_or("?")
-        );
-        LINES.lock().unwrap_or_else(|e| e.into_inner()).push(line);
-    }
-    fn flush(&self) {}
 }
 
-/// Installs the capturing logger (once per test binary), at trace level, hyper included.
+fn push(line: String) {
+    let thread = std::thread::current();
+    let line = format!("{line} [thread {}]", thread.name().unwrap_or("?"));
+    LINES.lock().unwrap_or_else(|e| e.into_inner()).push(line);
+}
+
+impl<S: tracing::Subscriber> tracing_subscriber::Layer<S> for Capture {
+    fn on_event(&self, event: &tracing::Event<'_>, _: tracing_subscriber::layer::Context<'_, S>) {
+        let mut fields = Fields(String::new());
+        event.record(&mut fields);
+        let meta = event.metadata();
+        push(format!("{} {}: {}", meta.level(), meta.target(), fields.0));
+    }
+
+    fn on_new_span(
+        &self,
+        attrs: &tracing::span::Attributes<'_>,
+        _: &tracing::span::Id,
+        _: tracing_subscriber::layer::Context<'_, S>,
+    ) {
+        let mut fields = Fields(String::new());
+        attrs.record(&mut fields);
+        push(format!("SPAN {}:{}", attrs.metadata().name(), fields.0));
+    }
+
+    fn on_record(
+        &self,
+        _: &tracing::span::Id,
+        values: &tracing::span::Record<'_>,
+        _: tracing_subscriber::layer::Context<'_, S>,
+    ) {
+        let mut fields = Fields(String::new());
+        values.record(&mut fields);
+        push(format!("RECORD{}", fields.0));
+    }
+}
+
+/// Installs the capturing subscriber (once per test binary), at trace level: events, and the
+/// fields of every span.
 pub fn capture_logs() {
     INIT.call_once(|| {
-        log::set_logger(&Capture).expect("no other logger");
-        log::set_max_level(log::LevelFilter::Trace);
+        use tracing_subscriber::layer::SubscriberExt;
+        let subscriber = tracing_subscriber::registry().with(Capture);
+        tracing::subscriber::set_global_default(subscriber).expect("no other subscriber");
     });
 }
 

@@ -23,7 +23,7 @@ use crate::error::Error;
 use crate::http::{ApiRequest, ApiResponse};
 use crate::secret::Ticket;
 use crate::signature::Signature;
-use crate::token::{TicketKind, TokenSource};
+use crate::token::TicketKind;
 
 /// A freshly fetched ticket.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -35,8 +35,8 @@ pub struct JsapiTicket {
     pub expires_in: u64,
 }
 
-fn fetch(kind: TicketKind, response: &ApiResponse) -> Result<JsapiTicket, Error> {
-    let fetched = TokenSource::Ticket(kind).parse(response)?;
+fn fetch(response: &ApiResponse) -> Result<JsapiTicket, Error> {
+    let fetched = crate::credential::parse_token(response, true)?;
     Ok(JsapiTicket {
         ticket: Ticket::new(fetched.token.into_secret()),
         expires_in: fetched.expires_in,
@@ -56,7 +56,7 @@ impl Endpoint for GetJsapiTicket {
     }
 
     fn parse(&self, response: ApiResponse) -> Result<JsapiTicket, Error> {
-        fetch(TicketKind::WorkJsapi, &response)
+        fetch(&response)
     }
 }
 
@@ -74,7 +74,7 @@ impl Endpoint for GetAgentTicket {
     }
 
     fn parse(&self, response: ApiResponse) -> Result<JsapiTicket, Error> {
-        fetch(TicketKind::WorkAgentConfig, &response)
+        fetch(&response)
     }
 }
 

@@ -7,6 +7,7 @@
 //! | the same again after the replay | [`TokenError::RejectedAfterRefresh`] | same |
 //! | −1 system busy | retry with back-off, at most `busy_retries` times | return the error |
 //! | transport failure (timeout, reset) | retry with back-off, at most `transport_retries` times | return the error: the send may have reached WeChat |
+//! | connection failure (WeChat never saw it) | retry with back-off, at most `transport_retries` times | same |
 //! | an unusable answer (bad status, undecodable body) | return it | return it as [`ResponseError::Unconfirmed`]: the send may have been carried out |
 //! | anything else | return it | return it |
 //!
@@ -57,7 +58,7 @@ impl CallPolicy {
 /// The decision after an attempt, from [`CallState::on_result`].
 #[derive(Debug, Clone, PartialEq)]
 #[must_use]
-pub enum Decision<T> {
+pub(crate) enum Decision<T> {
     /// The call is over.
     Done(Result<T, Error>),
     /// WeChat rejected the token: `invalidate` it in the token machine, get a token again and
@@ -70,7 +71,7 @@ pub enum Decision<T> {
 /// The decision after a transport failure, from [`CallState::on_transport_error`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[must_use]
-pub enum TransportDecision {
+pub(crate) enum TransportDecision {
     /// Send again after this delay (idempotent calls only).
     RetryAfter(Duration),
     /// Give up and return the transport error.
@@ -79,7 +80,7 @@ pub enum TransportDecision {
 
 /// The retry state of one call.
 #[derive(Debug, Clone)]
-pub struct CallState {
+pub(crate) struct CallState {
     policy: CallPolicy,
     idempotency: Idempotency,
     uses_token: bool,
@@ -90,7 +91,7 @@ pub struct CallState {
 
 impl CallState {
     /// Starts a call of `request` under `policy`.
-    pub fn new(request: &ApiRequest, policy: CallPolicy) -> Self {
+    pub(crate) fn new(request: &ApiRequest, policy: CallPolicy) -> Self {
         Self {
             policy,
             idempotency: request.idempotency,
@@ -102,7 +103,7 @@ impl CallState {
     }
 
     /// Whether the call may be retried after −1 or a transport failure.
-    pub fn idempotency(&self) -> Idempotency {
+    pub(crate) fn idempotency(&self) -> Idempotency {
         self.idempotency
     }
 
@@ -117,7 +118,7 @@ impl CallState {
     /// Decides after WeChat answered and the endpoint parsed the answer. An unusable answer
     /// to a call that is not idempotent comes back as [`ResponseError::Unconfirmed`]: the call
     /// may have been carried out.
-    pub fn on_result<T>(&mut self, result: Result<T, Error>) -> Decision<T> {
+    pub(crate) fn on_result<T>(&mut self, result: Result<T, Error>) -> Decision<T> {
         match result {
             Err(Error::Response(e)) if self.idempotency == Idempotency::NonIdempotent && !e.is_unconfirmed() => {
                 Decision::Done(Err(ResponseError::Unconfirmed(alloc::boxed::Box::new(e)).into()))
@@ -147,9 +148,12 @@ impl CallState {
         }
     }
 
-    /// Decides after the request failed in transport (no response).
-    pub fn on_transport_error(&mut self) -> TransportDecision {
-        if self.idempotency == Idempotency::Idempotent && self.transport < self.policy.transport_retries {
+    /// Decides after the request failed in transport (no response). A request that never
+    /// reached WeChat (the connection failed) may be sent again whatever it is; one that may
+    /// have reached it only if it is idempotent.
+    pub(crate) fn on_transport_error(&mut self, maybe_sent: bool) -> TransportDecision {
+        let safe = self.idempotency == Idempotency::Idempotent || !maybe_sent;
+        if safe && self.transport < self.policy.transport_retries {
             self.transport += 1;
             TransportDecision::RetryAfter(self.backoff(self.transport))
         } else {
@@ -198,13 +202,19 @@ mod tests {
     #[test]
     fn transport_failures_never_replay_sends() {
         let mut send = CallState::new(&ApiRequest::post("/cgi-bin/message/custom/send"), CallPolicy::default());
-        assert_eq!(send.on_transport_error(), TransportDecision::GiveUp);
+        assert_eq!(send.on_transport_error(true), TransportDecision::GiveUp);
+        // A connection that never opened: the send never reached WeChat.
+        let mut unsent = CallState::new(&ApiRequest::post("/cgi-bin/message/custom/send"), CallPolicy::default());
+        assert!(matches!(
+            unsent.on_transport_error(false),
+            TransportDecision::RetryAfter(_)
+        ));
         let mut read = CallState::new(&ApiRequest::get("/cgi-bin/user/info"), CallPolicy::default());
         assert_eq!(
-            read.on_transport_error(),
+            read.on_transport_error(true),
             TransportDecision::RetryAfter(Duration::from_millis(200))
         );
-        assert_eq!(read.on_transport_error(), TransportDecision::GiveUp);
+        assert_eq!(read.on_transport_error(true), TransportDecision::GiveUp);
     }
 
     #[test]
