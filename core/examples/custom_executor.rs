@@ -1,12 +1,11 @@
-//! Driving wechat-core with your own I/O: HTTP/1.0 over a raw `TcpStream` (plain `http://`: put your TLS
-//! in front for WeChat itself), the system clock and the core's [`LocalStore`]; the call machine decides all.
-//! `cargo run -p wechat-core --example custom_executor -- http://127.0.0.1:8080 APPID SECRET`
+//! Your own I/O for wechat-core: HTTP/1.0 over a `TcpStream` (plain http; put TLS in front for WeChat), the clock
+//! and a [`LocalStore`]; the machine decides. `cargo run -p wechat-core --example custom_executor -- URL APPID SECRET`
 
 use std::time::{SystemTime, UNIX_EPOCH};
 use std::{hash::BuildHasher, hash::RandomState, io::Read, io::Write, net::TcpStream};
 
 use wechat_core::api::{Endpoint, mp::user::GetUser};
-use wechat_core::call::{Call, Done, Input, LocalStore, Output, Session, TokenTarget, finish};
+use wechat_core::call::{Call, Done, Input, LocalStore, Output, Session, TokenTarget};
 use wechat_core::{client::ClientConfig, client::Credentials, error::Error, error::TransportError};
 use wechat_core::{http::ApiResponse, http::Outgoing, http::TokenKind, time::Timestamp};
 
@@ -21,8 +20,7 @@ fn http(req: &Outgoing) -> std::io::Result<ApiResponse> {
     }
     write!(stream, "Content-Length: {}\r\n\r\n", req.body.len())?;
     stream.write_all(&req.body)?;
-    let mut raw = Vec::new();
-    stream.read_to_end(&mut raw)?;
+    let mut raw: Vec<u8> = std::io::BufReader::new(stream).bytes().collect::<Result<_, _>>()?;
     let end = raw.windows(4).position(|w| w == b"\r\n\r\n");
     let status = raw.get(9..12).and_then(|s| std::str::from_utf8(s).ok()?.parse().ok());
     match (status, end) {
@@ -41,22 +39,25 @@ fn random() -> [u8; 16] {
     (u128::from(r.hash_one(1u8)) << 64 | u128::from(r.hash_one(2u8))).to_le_bytes()
 }
 
+/// The endpoint's parse of an answer (the caller keeps the value).
+type Parse<'a> = &'a mut dyn FnMut(ApiResponse) -> Result<(), Error>;
+
 /// The executor: a session, a store, and a count of what went over the wire.
 pub struct Executor(Session, LocalStore, pub usize);
 
 impl Executor {
     /// The loop every transport runs: act on each output, feed back its answer.
-    fn run(&mut self, start: impl FnOnce(&mut Session) -> Call) -> Result<Done, Error> {
-        let Executor(session, store, requests) = self;
-        let mut call = start(session);
+    fn run(&mut self, start: impl FnOnce(&mut Session) -> Call, parse: Parse<'_>) -> Result<Done, Error> {
+        let mut call = start(&mut self.0);
         loop {
-            match call.poll(session, now()) {
+            match call.poll(&mut self.0, now()) {
                 Output::Send(request) => {
-                    *requests += 1;
+                    self.2 += 1;
                     let answer = http(&request).map_err(TransportError::from);
-                    call.handle(session, now(), Input::Response(answer));
+                    call.handle(&mut self.0, now(), Input::Response(answer));
                 }
-                Output::Store(op) => call.handle(session, now(), Input::Store(Ok(store.run(op, now())))),
+                Output::Store(op) => call.handle(&mut self.0, now(), Input::Store(Ok(self.1.run(op, now())))),
+                Output::Parse(answer) => call.handle(&mut self.0, now(), Input::Parsed(parse(answer))),
                 Output::Wait { until } => std::thread::sleep(now().until(until)),
                 Output::Wake => {} // one thread: nobody else waits
                 Output::Done(result) => return result,
@@ -66,10 +67,10 @@ impl Executor {
 
     /// One endpoint, parsed.
     pub fn call<E: Endpoint>(&mut self, endpoint: &E) -> Result<E::Output, Error> {
-        let request = endpoint.request()?;
-        let idempotency = request.idempotency;
-        let done = self.run(|s| Call::new(s, request, random()))?;
-        finish(endpoint, idempotency, done)
+        let (request, mut value) = (endpoint.request()?, None);
+        let mut parse = |a: ApiResponse| endpoint.parse(a).map(|v| value = Some(v));
+        self.run(|s| Call::new(s, request, random()), &mut parse)?;
+        value.ok_or(Error::Misuse("no answer".into()))
     }
 }
 
@@ -79,7 +80,8 @@ pub fn run(base: &str, app_id: &str, secret: &str) -> Result<Executor, Error> {
     config.api_base = Some(base.into());
     let session = Session::new(config, Credentials::mp(app_id, secret).credential(), random());
     let mut exec = Executor(session, LocalStore::new(), 0);
-    exec.run(|s| Call::token(s, TokenTarget::Role(TokenKind::AccessToken), false))?;
+    let token = |s: &mut Session| Call::token(s, TokenTarget::Role(TokenKind::AccessToken), false);
+    exec.run(token, &mut |_| Ok(()))?;
     let user = exec.call(&GetUser {
         openid: "oUser".into(),
         lang: None,
@@ -88,12 +90,10 @@ pub fn run(base: &str, app_id: &str, secret: &str) -> Result<Executor, Error> {
     Ok(exec)
 }
 
-fn main() {
+fn main() -> Result<(), Error> {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let [base, app_id, secret] = args.as_slice() else {
-        return eprintln!("usage: custom_executor BASE_URL APPID SECRET");
+        return Err(Error::Misuse("usage: custom_executor BASE_URL APPID SECRET".into()));
     };
-    if let Err(e) = run(base, app_id, secret) {
-        eprintln!("error: {e}");
-    }
+    run(base, app_id, secret).map(drop)
 }

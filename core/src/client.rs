@@ -202,52 +202,107 @@ impl Default for ClientConfig {
     }
 }
 
-/// The configuration methods every client builder shares (`api_base`, `timeout`,
-/// `token_endpoint`, `config`, `configure`, `credential`), for a builder with the fields
-/// `credentials`, `config` and `extra`. Used by the transports.
+/// The `Builder` every transport has: credentials, then the token store (`$store`), the HTTP
+/// client (`$http`), the clock (`$clock`, `$system_clock` by default), other credentials, the
+/// API base and the policies. The transport adds `http_client` and the `build` methods; its
+/// `session` method turns the settings into the call machine's [`Session`](crate::call::Session).
 #[doc(hidden)]
 #[macro_export]
-macro_rules! client_builder_methods {
-    () => {
-        /// Another credential, for requests that name `role` (a third-party platform's token,
-        /// a kind of your own).
-        pub fn credential(
-            mut self,
-            role: $crate::http::TokenKind,
-            credential: ::std::sync::Arc<dyn $crate::credential::Credential>,
-        ) -> Self {
-            self.extra.push((role, credential));
-            self
+macro_rules! client_builder {
+    (store: $store:ty, http: $http:ty, clock: $clock:ty = $system_clock:expr) => {
+        /// Builds a client: credentials, then optional store, HTTP client, clock, API base,
+        /// policies.
+        #[must_use]
+        pub struct Builder {
+            credentials: $crate::client::Credentials,
+            config: $crate::client::ClientConfig,
+            store: Option<::std::sync::Arc<$store>>,
+            http: Option<$http>,
+            clock: ::std::sync::Arc<$clock>,
+            extra: Vec<(
+                $crate::http::TokenKind,
+                ::std::sync::Arc<dyn $crate::credential::Credential>,
+            )>,
         }
 
-        /// The API base URL (a proxy, a test server). Default: WeChat's.
-        pub fn api_base(mut self, base: impl Into<String>) -> Self {
-            self.config.api_base = Some(base.into());
-            self
-        }
+        impl Builder {
+            /// A builder for any credentials (mp or WeCom); finish with `build` or `build_work`.
+            pub fn new(credentials: $crate::client::Credentials) -> Self {
+                Self {
+                    credentials,
+                    config: $crate::client::ClientConfig::default(),
+                    store: None,
+                    http: None,
+                    clock: ::std::sync::Arc::new($system_clock),
+                    extra: Vec::new(),
+                }
+            }
 
-        /// The whole-request timeout (default 10 s) of the default HTTP client.
-        pub fn timeout(mut self, timeout: ::core::time::Duration) -> Self {
-            self.config.timeout = timeout;
-            self
-        }
+            /// The token store shared with other clients and processes (default: a new memory
+            /// store, i.e. this client only).
+            pub fn store(mut self, store: ::std::sync::Arc<$store>) -> Self {
+                self.store = Some(store);
+                self
+            }
 
-        /// The mp token endpoint (default classic; no effect for WeCom).
-        pub fn token_endpoint(mut self, endpoint: $crate::client::MpTokenEndpoint) -> Self {
-            self.credentials = self.credentials.with_endpoint(endpoint);
-            self
-        }
+            /// The clock (default: the system's). A manual clock makes waits and expiries
+            /// virtual.
+            pub fn clock(mut self, clock: ::std::sync::Arc<$clock>) -> Self {
+                self.clock = clock;
+                self
+            }
 
-        /// Replaces the whole configuration.
-        pub fn config(mut self, config: $crate::client::ClientConfig) -> Self {
-            self.config = config;
-            self
-        }
+            /// Another credential, for requests that name `role` (a third-party platform's
+            /// token, a kind of your own).
+            pub fn credential(
+                mut self,
+                role: $crate::http::TokenKind,
+                credential: ::std::sync::Arc<dyn $crate::credential::Credential>,
+            ) -> Self {
+                self.extra.push((role, credential));
+                self
+            }
 
-        /// Edits the configuration in place.
-        pub fn configure(mut self, f: impl FnOnce(&mut $crate::client::ClientConfig)) -> Self {
-            f(&mut self.config);
-            self
+            /// The API base URL (a proxy, a test server). Default: WeChat's.
+            pub fn api_base(mut self, base: impl Into<String>) -> Self {
+                self.config.api_base = Some(base.into());
+                self
+            }
+
+            /// The whole-request timeout (default 10 s) of the default HTTP client.
+            pub fn timeout(mut self, timeout: ::core::time::Duration) -> Self {
+                self.config.timeout = timeout;
+                self
+            }
+
+            /// The mp token endpoint (default classic; no effect for WeCom).
+            pub fn token_endpoint(mut self, endpoint: $crate::client::MpTokenEndpoint) -> Self {
+                self.credentials = self.credentials.with_endpoint(endpoint);
+                self
+            }
+
+            /// Replaces the whole configuration.
+            pub fn config(mut self, config: $crate::client::ClientConfig) -> Self {
+                self.config = config;
+                self
+            }
+
+            /// Edits the configuration in place.
+            pub fn configure(mut self, f: impl FnOnce(&mut $crate::client::ClientConfig)) -> Self {
+                f(&mut self.config);
+                self
+            }
+
+            /// The session these settings describe (the configuration and the extra
+            /// credentials move into it); `random` makes its lease owners unique.
+            fn session(&mut self, random: [u8; 16]) -> $crate::call::Session {
+                let config = ::core::mem::take(&mut self.config);
+                let mut session = $crate::call::Session::new(config, self.credentials.credential(), random);
+                for (role, credential) in self.extra.drain(..) {
+                    session.add(role, credential);
+                }
+                session
+            }
         }
     };
 }
@@ -436,7 +491,10 @@ macro_rules! client_methods {
             pub $($async)* fn call<E: $crate::api::Endpoint + Sync + ?Sized>(
                 &self,
                 endpoint: &E,
-            ) -> Result<E::Output, $crate::Error> {
+            ) -> Result<E::Output, $crate::Error>
+            where
+                E::Output: Send,
+            {
                 self.inner.call(endpoint)$($await)*
             }
 

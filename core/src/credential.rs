@@ -88,6 +88,18 @@ pub trait Credential: Send + Sync + fmt::Debug {
         Ok(())
     }
 
+    /// Whether [`sign`](Credential::sign) uses its random bytes: a transport draws them only
+    /// for credentials that do.
+    fn signs(&self) -> bool {
+        false
+    }
+
+    /// Whether [`verify`](Credential::verify) checks anything: an answer to a credential
+    /// that does not verify is handled without the session.
+    fn verifies(&self) -> bool {
+        false
+    }
+
     /// Checks an answer before anything else reads it (WeChat Pay's response signatures).
     ///
     /// # Errors

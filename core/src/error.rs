@@ -433,6 +433,17 @@ impl TransportError {
         }
     }
 
+    /// A request that was never sent because it could not be made (an invalid URL or
+    /// header): `maybe_sent` is false.
+    pub fn unsent(why: impl fmt::Display) -> Self {
+        let mut e = Self::message(
+            TransportErrorKind::Other,
+            alloc::format!("the request could not be made: {why}"),
+        );
+        e.maybe_sent = false;
+        e
+    }
+
     /// Removes `secret` from the message; when it was there, the cause is dropped too (its
     /// own message would show it).
     pub fn scrub(mut self, secret: &str) -> Self {

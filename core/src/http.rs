@@ -220,28 +220,35 @@ impl ApiRequest {
 
     /// [`ApiRequest::url`] with the token's query parameter named explicitly.
     pub fn url_with(&self, base: &str, token: Option<(&str, &AccessToken)>) -> String {
+        let pair = token.map(|(param, token)| token_pair(param, token));
+        self.url_after(base, pair.as_deref())
+    }
+
+    /// The full URL with `pair`, an already encoded `name=value`, as the first query
+    /// parameter (the call machine keeps the token's encoded pair for as long as the token
+    /// lasts). Absolute paths as in [`ApiRequest::url`].
+    pub(crate) fn url_after(&self, base: &str, pair: Option<&str>) -> String {
         let absolute = self.path.starts_with("https://") || self.path.starts_with("http://");
-        let (base, token) = if absolute {
+        let (base, pair) = if absolute {
             ("", None)
         } else {
-            (base.trim_end_matches('/'), token)
+            (base.trim_end_matches('/'), pair)
         };
-        let query_len: usize = token.map_or(0, |(k, v)| k.len() + v.secret().len() + 2)
-            + self.query.iter().map(|(k, v)| k.len() + v.len() + 2).sum::<usize>();
+        let query_len: usize =
+            pair.map_or(0, |p| p.len() + 1) + self.query.iter().map(|(k, v)| k.len() + v.len() + 2).sum::<usize>();
         // Room for some escaping; the query is encoded straight into the URL.
         let mut url = String::with_capacity(base.len() + self.path.len() + query_len + query_len / 4 + 8);
         url.push_str(base);
         url.push_str(&self.path);
-        if token.is_none() && self.query.is_empty() {
+        if pair.is_none() && self.query.is_empty() {
             return url;
         }
         url.push(if self.path.contains('?') { '&' } else { '?' });
-        let token = token.map(|(k, v)| (k, v.secret()));
-        let pairs = token
-            .into_iter()
-            .chain(self.query.iter().map(|(k, v)| (k.as_ref(), v.as_str())));
-        for (i, (k, v)) in pairs.enumerate() {
-            if i > 0 {
+        if let Some(pair) = pair {
+            url.push_str(pair);
+        }
+        for (i, (k, v)) in self.query.iter().enumerate() {
+            if i > 0 || pair.is_some() {
                 url.push('&');
             }
             push_form_encoded(&mut url, k);
@@ -253,6 +260,12 @@ impl ApiRequest {
 
     /// The request ready to send to `base` with `token` (in the query parameter `param`).
     pub fn outgoing(&self, base: &str, token: Option<(&str, &AccessToken)>) -> Outgoing {
+        let pair = token.map(|(param, token)| token_pair(param, token));
+        self.outgoing_after(base, pair.as_deref())
+    }
+
+    /// [`ApiRequest::outgoing`] with the token's query pair already encoded.
+    pub(crate) fn outgoing_after(&self, base: &str, pair: Option<&str>) -> Outgoing {
         let mut headers = self.headers.clone();
         let body = match &self.body {
             Some(body) => {
@@ -263,7 +276,7 @@ impl ApiRequest {
         };
         Outgoing {
             method: self.method,
-            url: self.url_with(base, token),
+            url: self.url_after(base, pair),
             headers,
             body,
         }
@@ -349,14 +362,30 @@ impl fmt::Debug for Outgoing {
     }
 }
 
+/// `param=token`, encoded for a query string.
+pub(crate) fn token_pair(param: &str, token: &AccessToken) -> String {
+    let mut pair = String::with_capacity(param.len() + token.secret().len() + 8);
+    push_form_encoded(&mut pair, param);
+    pair.push('=');
+    push_form_encoded(&mut pair, token.secret());
+    pair
+}
+
 /// Appends `text` `application/x-www-form-urlencoded`, exactly as `form_urlencoded` writes
 /// it; text that needs no escaping (tokens, openids, ids: nearly all of it) is copied at once.
 fn push_form_encoded(out: &mut String, text: &str) {
-    // No early exit, so that the check runs several bytes per instruction.
-    let plain = text.bytes().fold(true, |plain, b| {
-        plain & (b.is_ascii_alphanumeric() | matches!(b, b'*' | b'-' | b'.' | b'_'))
-    });
-    if plain {
+    /// The bytes `form_urlencoded` leaves as they are.
+    const PLAIN: [bool; 256] = {
+        let mut table = [false; 256];
+        let mut b = 0;
+        while b < 256 {
+            let c = b as u8;
+            table[b] = c.is_ascii_alphanumeric() || matches!(c, b'*' | b'-' | b'.' | b'_');
+            b += 1;
+        }
+        table
+    };
+    if text.bytes().all(|b| PLAIN[usize::from(b)]) {
         out.push_str(text);
     } else {
         out.extend(form_urlencoded::byte_serialize(text.as_bytes()));

@@ -102,6 +102,7 @@ mod adapt;
 pub mod clock;
 pub mod conformance;
 mod file;
+pub mod machine;
 #[cfg(feature = "memcached")]
 mod memcached;
 mod memory;

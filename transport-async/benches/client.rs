@@ -71,19 +71,32 @@ fn main() {
         .build()
         .expect("runtime");
 
-    let client = WeChatClient::builder(MOCK_MP_APPID, MOCK_MP_SECRET)
-        .api_base(base.clone())
-        .build();
-    let token = runtime.block_on(client.access_token()).expect("token");
-    // The same settings as the client's own reqwest::Client (see src/engine.rs).
-    let config = client.config();
+    // One reqwest client, with the settings the SDK's default client has, used by both sides:
+    // the difference is the SDK's own cost per call.
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let tls = rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .expect("TLS versions")
+        .with_root_certificates(rustls::RootCertStore::empty())
+        .with_no_client_auth();
+    let config = wechat_async::ClientConfig::default();
     let bare = reqwest::Client::builder()
         .timeout(config.timeout)
         .connect_timeout(config.connect_timeout)
         .redirect(reqwest::redirect::Policy::none())
+        .no_proxy()
         .user_agent(concat!("wechat-rs/", env!("CARGO_PKG_VERSION")))
+        .tls_backend_preconfigured(tls)
         .build()
         .expect("reqwest client");
+    let client = {
+        let _rt = runtime.enter();
+        WeChatClient::builder(MOCK_MP_APPID, MOCK_MP_SECRET)
+            .api_base(base.clone())
+            .http_client(bare.clone())
+            .build()
+    };
+    let token = runtime.block_on(client.access_token()).expect("token");
     let url_base = Arc::new(format!(
         "{base}/cgi-bin/user/info?access_token={}&openid=",
         token.secret()

@@ -4,6 +4,7 @@
 use bytes::{Bytes, BytesMut};
 use wechat_core::client::ClientConfig;
 use wechat_core::error::{ConfigError, Error, TransportError, TransportErrorKind};
+use wechat_core::http::{Method, Outgoing};
 use wechat_session::BoxFuture;
 
 /// An async HTTP client: sends one request and reads the answer, whatever its status (4xx and
@@ -56,36 +57,69 @@ impl HttpClient for reqwest::Client {
         request: http::Request<Vec<u8>>,
         limit: usize,
     ) -> BoxFuture<'_, Result<http::Response<Bytes>, TransportError>> {
-        Box::pin(async move {
-            let request = reqwest::Request::try_from(request).map_err(from_reqwest)?;
-            let mut resp = self.execute(request).await.map_err(from_reqwest)?;
-            let headers = std::mem::take(resp.headers_mut());
-            let status = resp.status();
-            // Chunk by chunk: a body that arrives as one chunk, as small answers do, is handed
-            // over as it is, without a copy; more chunks are gathered into one buffer.
-            let (mut first, mut gathered, mut len) = (None::<Bytes>, BytesMut::new(), 0);
-            while len <= limit
-                && let Some(chunk) = resp.chunk().await.map_err(from_reqwest)?
-            {
-                len += chunk.len();
-                match first.take() {
-                    None if gathered.is_empty() => first = Some(chunk),
-                    earlier => {
-                        if let Some(earlier) = earlier {
-                            let expected = resp.content_length().map_or(0, |n| n as usize);
-                            gathered.reserve(expected.max(len).min(limit + 1));
-                            gathered.extend_from_slice(&earlier);
-                        }
-                        gathered.extend_from_slice(&chunk);
-                    }
-                }
-            }
-            let mut response = http::Response::new(first.unwrap_or_else(|| gathered.freeze()));
-            *response.status_mut() = status;
-            *response.headers_mut() = headers;
-            Ok(response)
-        })
+        match reqwest::Request::try_from(request) {
+            Ok(request) => Box::pin(execute(self, request, limit)),
+            Err(e) => Box::pin(async move { Err(from_reqwest(e)) }),
+        }
     }
+}
+
+/// Sends the call machine's request with reqwest: straight to a reqwest request, so the URL is
+/// parsed once (through `http::Request` it would be parsed, printed and parsed again).
+pub(crate) async fn send_outgoing(
+    client: &reqwest::Client,
+    request: Outgoing,
+    limit: usize,
+) -> Result<http::Response<Bytes>, TransportError> {
+    let method = match request.method {
+        Method::Get => reqwest::Method::GET,
+        Method::Post => reqwest::Method::POST,
+    };
+    let mut builder = client.request(method, request.url);
+    for (name, value) in &request.headers {
+        builder = builder.header(name.as_ref(), value.as_str());
+    }
+    if request.method == Method::Post {
+        builder = builder.body(request.body);
+    }
+    match builder.build() {
+        Ok(request) => execute(client, request, limit).await,
+        Err(e) => Err(TransportError::unsent(e.without_url())),
+    }
+}
+
+/// Sends `request` and reads the answer's body, at most `limit` + 1 bytes of it.
+async fn execute(
+    client: &reqwest::Client,
+    request: reqwest::Request,
+    limit: usize,
+) -> Result<http::Response<Bytes>, TransportError> {
+    let mut resp = client.execute(request).await.map_err(from_reqwest)?;
+    let headers = std::mem::take(resp.headers_mut());
+    let status = resp.status();
+    // Chunk by chunk: a body that arrives as one chunk, as small answers do, is handed over as
+    // it is, without a copy; more chunks are gathered into one buffer.
+    let (mut first, mut gathered, mut len) = (None::<Bytes>, BytesMut::new(), 0);
+    while len <= limit
+        && let Some(chunk) = resp.chunk().await.map_err(from_reqwest)?
+    {
+        len += chunk.len();
+        match first.take() {
+            None if gathered.is_empty() => first = Some(chunk),
+            earlier => {
+                if let Some(earlier) = earlier {
+                    let expected = resp.content_length().map_or(0, |n| n as usize);
+                    gathered.reserve(expected.max(len).min(limit + 1));
+                    gathered.extend_from_slice(&earlier);
+                }
+                gathered.extend_from_slice(&chunk);
+            }
+        }
+    }
+    let mut response = http::Response::new(first.unwrap_or_else(|| gathered.freeze()));
+    *response.status_mut() = status;
+    *response.headers_mut() = headers;
+    Ok(response)
 }
 
 /// The kind of a reqwest error; its URL (which holds the token) is dropped.

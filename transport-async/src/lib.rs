@@ -39,7 +39,10 @@ pub mod server;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use tokio::sync::Notify;
-use tracing::Instrument;
+use tokio::sync::futures::Notified;
+
+/// A registered wake-up.
+type Woken<'a> = std::pin::Pin<Box<Notified<'a>>>;
 
 pub use http::HttpClient;
 pub use wechat_core;
@@ -48,74 +51,37 @@ pub use wechat_core::client::{ClientConfig, Credentials, MpTokenEndpoint};
 pub use wechat_session;
 
 use wechat_core::api::Endpoint;
-use wechat_core::call::{Call, Done, Input, Output, Session, StoreAnswer, StoreOp, TokenTarget, finish};
-use wechat_core::credential::Credential;
-use wechat_core::error::{TransportError, TransportErrorKind};
-use wechat_core::http::{ApiResponse, Outgoing, TokenKind};
+use wechat_core::call::{Call, Done, Input, Output, Session, Start, TokenTarget};
+use wechat_core::error::TransportError;
+use wechat_core::http::ApiResponse;
 use wechat_core::secret::AccessToken;
 use wechat_core::time::{Timestamp, UnixTime};
 use wechat_session::{AsyncTokenStore, Clock, MemoryStore, SystemClock, random16};
 
-/// Builds a client: credentials, then optional store, HTTP client, clock, API base, policies.
-#[must_use]
-pub struct Builder {
-    credentials: Credentials,
-    config: ClientConfig,
-    store: Option<Arc<dyn AsyncTokenStore>>,
-    http: Option<Arc<dyn HttpClient>>,
-    clock: Arc<dyn Clock>,
-    extra: Vec<(TokenKind, Arc<dyn Credential>)>,
-}
+wechat_core::client_builder!(store: dyn AsyncTokenStore, http: Http, clock: dyn Clock = SystemClock);
 
 impl Builder {
-    /// A builder for any credentials (mp or WeCom); finish with `build` or `build_work`.
-    pub fn new(credentials: Credentials) -> Self {
-        Self {
-            credentials,
-            config: ClientConfig::default(),
-            store: None,
-            http: None,
-            clock: Arc::new(SystemClock),
-            extra: Vec::new(),
-        }
-    }
-
-    /// The token store shared with other clients and processes (default: a new
-    /// [`MemoryStore`], i.e. this client only).
-    pub fn store(mut self, store: Arc<dyn AsyncTokenStore>) -> Self {
-        self.store = Some(store);
-        self
-    }
-
     /// The HTTP client: the `reqwest::Client` your server already has (its pool, proxy and
     /// TLS), or a closure. Default: reqwest with rustls, no redirects, the configured
     /// timeouts, no proxy from the environment unless [`ClientConfig::proxy_from_env`].
-    pub fn http_client(mut self, http: impl HttpClient + 'static) -> Self {
-        self.http = Some(Arc::new(http));
+    pub fn http_client<H: HttpClient + 'static>(mut self, http: H) -> Self {
+        // A reqwest client is called directly (no boxed future per request).
+        let any: &dyn std::any::Any = &http;
+        self.http = Some(match any.downcast_ref::<reqwest::Client>() {
+            Some(client) => Http::Reqwest(client.clone()),
+            None => Http::Other(Arc::new(http)),
+        });
         self
     }
 
-    /// The clock (default: the system's). A [`ManualClock`](wechat_session::ManualClock)
-    /// makes waits and expiries virtual.
-    pub fn clock(mut self, clock: Arc<dyn Clock>) -> Self {
-        self.clock = clock;
-        self
-    }
-
-    wechat_core::client_builder_methods!();
-
-    fn inner(self) -> Result<Arc<Inner>, Error> {
-        let http = match self.http {
+    fn inner(mut self) -> Result<Arc<Inner>, Error> {
+        let http = match self.http.take() {
             Some(http) => http,
-            None => Arc::new(http::default_client(&self.config)?),
+            None => Http::Reqwest(http::default_client(&self.config)?),
         };
         let limit = self.config.max_response_bytes;
-        let mut session = Session::new(self.config, self.credentials.credential(), random16());
-        for (role, credential) in self.extra {
-            session.add(role, credential);
-        }
         Ok(Arc::new(Inner {
-            session: Mutex::new(session),
+            session: Mutex::new(self.session(random16())),
             woken: Notify::new(),
             http,
             store: self.store.unwrap_or_else(|| Arc::new(MemoryStore::new())),
@@ -161,12 +127,31 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
+/// The HTTP client: reqwest's is called directly, any other through its trait object.
+enum Http {
+    Reqwest(reqwest::Client),
+    Other(Arc<dyn HttpClient>),
+}
+
+impl Http {
+    async fn send(&self, request: wechat_core::http::Outgoing, limit: usize) -> Result<ApiResponse, TransportError> {
+        let answer = match self {
+            Http::Reqwest(client) => http::send_outgoing(client, request, limit).await,
+            Http::Other(client) => match request.into_http() {
+                Ok(request) => client.send(request, limit).await,
+                Err(e) => Err(TransportError::unsent(e)),
+            },
+        };
+        answer.map(ApiResponse::from)
+    }
+}
+
 /// A client's shared part: the session (behind a lock taken only to poll or feed a call),
 /// the notification waiting calls sleep on, and the I/O.
 struct Inner {
     session: Mutex<Session>,
     woken: Notify,
-    http: Arc<dyn HttpClient>,
+    http: Http,
     store: Arc<dyn AsyncTokenStore>,
     clock: Arc<dyn Clock>,
     credentials: Credentials,
@@ -175,7 +160,7 @@ struct Inner {
 
 /// Abandons a call that did not finish (its task was dropped mid-way), so other callers never
 /// wait for a refresher that is gone.
-struct Unfinished<'a>(&'a Inner, Option<Call>);
+struct Unfinished<'a>(&'a Inner, Option<Box<Call>>);
 
 impl Drop for Unfinished<'_> {
     fn drop(&mut self) {
@@ -185,7 +170,7 @@ impl Drop for Unfinished<'_> {
                 let store = Arc::clone(&self.0.store);
                 runtime.spawn(async move {
                     for op in abandoned.cleanup {
-                        let _ = run_store(&*store, op).await;
+                        let _ = wechat_session::machine::run_async(&*store, op).await;
                     }
                 });
             }
@@ -213,93 +198,110 @@ impl Inner {
         lock(&self.session).config().clone()
     }
 
-    /// The loop: act on each output of the call machine, feed back the answer. The session is
-    /// locked only to poll and feed the call, never across an `.await`.
-    async fn run(&self, start: impl FnOnce(&mut Session) -> Call) -> Result<Done, Error> {
-        let mut unfinished = Unfinished(self, Some(start(&mut lock(&self.session))));
-        let mut input = None;
-        loop {
-            let call = unfinished.1.as_mut().ok_or_else(|| Error::Misuse("no call".into()))?;
-            let (output, woken) = {
-                let mut session = lock(&self.session);
-                if let Some(input) = input.take() {
-                    call.handle(&mut session, self.now(), input);
-                }
-                let output = call.poll(&mut session, self.now());
-                // Registered before the lock is released, so a wake-up in between is not lost.
-                let woken = matches!(output, Output::Wait { .. }).then(|| self.woken.notified());
-                (output, woken)
-            };
-            let span = call.span().clone();
-            input = Some(match output {
-                Output::Send(request) => Input::Response(self.send(request).instrument(span).await),
-                Output::Store(op) => Input::Store(run_store(&*self.store, op).instrument(span).await),
-                Output::Wait { until } => {
-                    let wait = self.clock.wait(self.now().until(until));
-                    if let Some(woken) = woken {
-                        let _ = tokio::time::timeout(wait, woken).await;
-                    }
-                    continue;
-                }
-                Output::Wake => {
-                    self.woken.notify_waiters();
-                    continue;
-                }
-                Output::Done(result) => {
-                    unfinished.1 = None;
-                    return result;
-                }
-            });
+    /// Starts a call: makes it and polls it once, under one lock.
+    fn start(&self, start: Start) -> Running<'_> {
+        let mut session = lock(&self.session);
+        let mut call = Box::new(Call::start(&mut session, start, random16));
+        let output = call.poll(&mut session, self.now());
+        let woken = self.register(&output);
+        Running {
+            unfinished: Unfinished(self, Some(call)),
+            output: Some(output),
+            woken,
         }
     }
 
-    async fn send(&self, request: Outgoing) -> Result<ApiResponse, TransportError> {
-        let request = request.into_http().map_err(|e| {
-            // An invalid URL (API base) or header: nothing was sent.
-            let mut e = TransportError::message(TransportErrorKind::Other, e.to_string());
-            e.maybe_sent = false;
-            e
-        })?;
-        self.http.send(request, self.limit).await.map(ApiResponse::from)
+    /// A wake-up for a wait, registered before the session's lock is released, so a wake-up
+    /// in between is not lost. Boxed: waiting is rare, and its state would otherwise be part
+    /// of every call's future.
+    fn register(&self, output: &Output) -> Option<Woken<'_>> {
+        matches!(output, Output::Wait { .. }).then(|| Box::pin(self.woken.notified()))
     }
 
-    async fn call<E: Endpoint + ?Sized>(&self, endpoint: &E) -> Result<E::Output, Error> {
-        let request = endpoint.request()?;
-        let idempotency = request.idempotency;
-        let done = self.run(|session| Call::new(session, request, random16())).await?;
-        finish(endpoint, idempotency, done)
+    /// The loop: acts on each output of the call machine and feeds back the answer, until the
+    /// endpoint must parse an answer or the call is done. The session is locked only to poll
+    /// and feed the call, never across an `.await`, and not at all for what needs nothing from
+    /// it (an ordinary call's answer and result).
+    async fn drive<'a>(&'a self, running: &mut Running<'a>) -> Result<Result<ApiResponse, Done>, Error> {
+        loop {
+            let (Some(call), Some(output)) = (running.unfinished.1.as_mut(), running.output.take()) else {
+                return Err(Error::Misuse("the call is over".into()));
+            };
+            let input = match output {
+                // The call's span is entered by the machine itself at each step; the I/O is not
+                // wrapped (entering a span costs on every poll).
+                Output::Send(request) => Some(Input::Response(self.http.send(request, self.limit).await)),
+                // Rare (a refresh, a wait): boxed, so that every call's future stays small.
+                Output::Store(op) => Some(Input::Store(
+                    Box::pin(wechat_session::machine::run_async(&*self.store, op)).await,
+                )),
+                Output::Parse(response) => return Ok(Ok(response)),
+                Output::Wait { until } => {
+                    if let Some(woken) = running.woken.take() {
+                        let wait = self.clock.wait(self.now().until(until));
+                        let _ = Box::pin(tokio::time::timeout(wait, woken)).await;
+                    }
+                    None
+                }
+                Output::Wake => {
+                    self.woken.notify_waiters();
+                    None
+                }
+                Output::Done(result) => {
+                    running.unfinished.1 = None;
+                    return result.map(Err);
+                }
+            };
+            let (output, guard) = call.advance(self.now(), input, || lock(&self.session));
+            running.woken = guard.and_then(|_guard| self.register(&output));
+            running.output = Some(output);
+        }
+    }
+
+    async fn call<E: Endpoint + Sync + ?Sized>(&self, endpoint: &E) -> Result<E::Output, Error>
+    where
+        E::Output: Send,
+    {
+        let mut running = self.start(Start::Api(endpoint.request()?));
+        loop {
+            // The value is made after the last `.await` and returned at once: never part of
+            // the future's state.
+            let response = match self.drive(&mut running).await? {
+                Ok(response) => response,
+                Err(_) => return Err(Error::Misuse("done without a parsed answer".into())),
+            };
+            let (verdict, value) = match endpoint.parse(response) {
+                Ok(value) => (Ok(()), Some(value)),
+                Err(e) => (Err(e), None),
+            };
+            let Some(call) = running.unfinished.1.as_mut() else {
+                return Err(Error::Misuse("the call is over".into()));
+            };
+            let (output, guard) = call.advance(self.now(), Some(Input::Parsed(verdict)), || lock(&self.session));
+            running.woken = guard.and_then(|_guard| self.register(&output));
+            running.output = Some(output);
+            if let Some(value) = value {
+                // An endpoint's `Ok` ends the call.
+                running.unfinished.1 = None;
+                return Ok(value);
+            }
+        }
     }
 
     async fn token(&self, target: TokenTarget, force: bool) -> Result<(AccessToken, UnixTime), Error> {
-        match self.run(|session| Call::token(session, target, force)).await? {
-            Done::Token(token, expires_at) => Ok((token, expires_at)),
-            Done::Response(_) => Err(Error::Misuse("a response where a token was expected".into())),
+        match self.drive(&mut self.start(Start::Token(target, force))).await? {
+            Err(Done::Token(token, expires_at)) => Ok((token, expires_at)),
+            _ => Err(Error::Misuse("a response where a token was expected".into())),
         }
     }
 }
 
-/// Runs one store operation; the error's message never holds a value.
-async fn run_store(store: &dyn AsyncTokenStore, op: StoreOp) -> Result<StoreAnswer, String> {
-    let answer = match op {
-        StoreOp::Get { key } => store.get(&key).await.map(StoreAnswer::Value),
-        StoreOp::SetNx { key, value, ttl } => store.set_nx(&key, &value, ttl).await.map(StoreAnswer::Bool),
-        StoreOp::Set { key, value, ttl } => store.set(&key, &value, ttl).await.map(|()| StoreAnswer::Done),
-        StoreOp::CompareAndDelete { key, expected } => {
-            store.compare_and_delete(&key, &expected).await.map(StoreAnswer::Bool)
-        }
-        StoreOp::CompareAndSet {
-            key,
-            expected,
-            value,
-            ttl,
-        } => store
-            .compare_and_set(&key, expected.as_deref(), &value, ttl)
-            .await
-            .map(StoreAnswer::Bool),
-        StoreOp::Incr { key, ttl } => store.incr(&key, ttl).await.map(StoreAnswer::Count),
-        _ => return Err(String::from("a store operation this transport does not know")),
-    };
-    answer.map_err(|e| e.to_string())
+/// A call in progress: the call (abandoned if dropped unfinished), its next output, and the
+/// wake-up registered for a wait.
+struct Running<'a> {
+    unfinished: Unfinished<'a>,
+    output: Option<Output>,
+    woken: Option<Woken<'a>>,
 }
 
 wechat_core::client_types!(Inner, "A builder, for a shared store, a proxy, timeouts...");

@@ -43,45 +43,16 @@ pub use wechat_core::client::{ClientConfig, Credentials, MpTokenEndpoint};
 pub use wechat_session;
 
 use wechat_core::api::Endpoint;
-use wechat_core::call::{Call, Done, Input, Output, Session, StoreAnswer, StoreOp, TokenTarget, finish};
-use wechat_core::credential::Credential;
-use wechat_core::error::{TransportError, TransportErrorKind};
-use wechat_core::http::{ApiResponse, Outgoing, TokenKind};
+use wechat_core::call::{Call, Done, Input, Output, Session, Start, TokenTarget};
+use wechat_core::error::TransportError;
+use wechat_core::http::{ApiResponse, Outgoing};
 use wechat_core::secret::AccessToken;
 use wechat_core::time::{Timestamp, UnixTime};
 use wechat_session::{Clock, MemoryStore, SystemClock, TokenStore, random16};
 
-/// Builds a client: credentials, then optional store, HTTP client, clock, API base, policies.
-#[must_use]
-pub struct Builder {
-    credentials: Credentials,
-    config: ClientConfig,
-    store: Option<Arc<dyn TokenStore>>,
-    http: Option<Arc<dyn HttpClient>>,
-    clock: Arc<dyn Clock>,
-    extra: Vec<(TokenKind, Arc<dyn Credential>)>,
-}
+wechat_core::client_builder!(store: dyn TokenStore, http: Arc<dyn HttpClient>, clock: dyn Clock = SystemClock);
 
 impl Builder {
-    /// A builder for any credentials (mp or WeCom); finish with `build` or `build_work`.
-    pub fn new(credentials: Credentials) -> Self {
-        Self {
-            credentials,
-            config: ClientConfig::default(),
-            store: None,
-            http: None,
-            clock: Arc::new(SystemClock),
-            extra: Vec::new(),
-        }
-    }
-
-    /// The token store shared with other clients and processes (default: a new
-    /// [`MemoryStore`], i.e. this client only).
-    pub fn store(mut self, store: Arc<dyn TokenStore>) -> Self {
-        self.store = Some(store);
-        self
-    }
-
     /// The HTTP client (default: a `ureq::Agent` with rustls, no redirects, the configured
     /// timeouts, no proxy from the environment unless
     /// [`ClientConfig::proxy_from_env`]). Yours keeps its own settings; the response cap
@@ -91,24 +62,14 @@ impl Builder {
         self
     }
 
-    /// The clock (default: the system's). A [`ManualClock`](wechat_session::ManualClock)
-    /// makes waits and expiries virtual.
-    pub fn clock(mut self, clock: Arc<dyn Clock>) -> Self {
-        self.clock = clock;
-        self
-    }
-
-    wechat_core::client_builder_methods!();
-
-    fn inner(self) -> Arc<Inner> {
-        let http = self.http.unwrap_or_else(|| Arc::new(http::default_agent(&self.config)));
+    fn inner(mut self) -> Arc<Inner> {
+        let http = self
+            .http
+            .take()
+            .unwrap_or_else(|| Arc::new(http::default_agent(&self.config)));
         let limit = self.config.max_response_bytes;
-        let mut session = Session::new(self.config, self.credentials.credential(), random16());
-        for (role, credential) in self.extra {
-            session.add(role, credential);
-        }
         Arc::new(Inner {
-            session: Mutex::new(session),
+            session: Mutex::new(self.session(random16())),
             woken: Condvar::new(),
             http,
             store: self.store.unwrap_or_else(|| Arc::new(MemoryStore::new())),
@@ -167,7 +128,7 @@ impl Drop for Unfinished<'_> {
         if let Some(call) = self.1.take() {
             let abandoned = call.abandon(&mut lock(&self.0.session));
             for op in abandoned.cleanup {
-                let _ = run_store(&*self.0.store, op);
+                let _ = wechat_session::machine::run(&*self.0.store, op);
             }
             if abandoned.wake {
                 self.0.woken.notify_all();
@@ -193,91 +154,83 @@ impl Inner {
         lock(&self.session).config().clone()
     }
 
-    /// The loop: act on each output of the call machine, feed back the answer.
-    fn run(&self, start: impl FnOnce(&mut Session) -> Call) -> Result<Done, Error> {
+    /// The loop: act on each output of the call machine, feed back the answer. The session is
+    /// locked only to poll and feed the call, never during I/O or parsing, and not at all for
+    /// what needs nothing from it (an ordinary call's answer and result).
+    fn run(&self, start: Start, parse: &mut dyn FnMut(ApiResponse) -> Result<(), Error>) -> Result<Done, Error> {
         let mut unfinished = Unfinished(self, None);
         let mut session = lock(&self.session);
-        let call = unfinished.1.insert(start(&mut session));
+        let call = unfinished.1.insert(Call::start(&mut session, start, random16));
+        let mut output = call.poll(&mut session, self.now());
+        let mut guard = Some(session);
         loop {
-            let input = match call.poll(&mut session, self.now()) {
+            let input = match output {
                 Output::Send(request) => {
-                    drop(session);
-                    let answer = call.span().in_scope(|| self.send(request));
-                    session = lock(&self.session);
-                    Input::Response(answer)
+                    drop(guard.take());
+                    Some(Input::Response(call.span().in_scope(|| self.send(request))))
                 }
                 Output::Store(op) => {
-                    drop(session);
-                    let answer = call.span().in_scope(|| run_store(&*self.store, op));
-                    session = lock(&self.session);
-                    Input::Store(answer)
+                    drop(guard.take());
+                    Some(Input::Store(
+                        call.span().in_scope(|| wechat_session::machine::run(&*self.store, op)),
+                    ))
                 }
+                Output::Parse(response) => {
+                    drop(guard.take());
+                    Some(Input::Parsed(parse(response)))
+                }
+                // The wait releases the lock, and holds it again when woken.
                 Output::Wait { until } => {
                     let wait = self.clock.wait(self.now().until(until));
-                    session = self
-                        .woken
-                        .wait_timeout(session, wait)
-                        .unwrap_or_else(PoisonError::into_inner)
-                        .0;
-                    continue;
+                    let session = guard.take().unwrap_or_else(|| lock(&self.session));
+                    guard = Some(
+                        self.woken
+                            .wait_timeout(session, wait)
+                            .unwrap_or_else(PoisonError::into_inner)
+                            .0,
+                    );
+                    None
                 }
                 Output::Wake => {
                     self.woken.notify_all();
-                    continue;
+                    None
                 }
                 Output::Done(result) => {
                     unfinished.1 = None;
                     return result;
                 }
             };
-            call.handle(&mut session, self.now(), input);
+            (output, guard) = match guard.take() {
+                Some(mut session) => {
+                    if let Some(input) = input {
+                        call.handle(&mut session, self.now(), input);
+                    }
+                    (call.poll(&mut session, self.now()), Some(session))
+                }
+                None => call.advance(self.now(), input, || lock(&self.session)),
+            };
         }
     }
 
     fn send(&self, request: Outgoing) -> Result<ApiResponse, TransportError> {
-        let request = request.into_http().map_err(|e| {
-            // An invalid URL (API base) or header: nothing was sent.
-            let mut e = TransportError::message(TransportErrorKind::Other, e.to_string());
-            e.maybe_sent = false;
-            e
-        })?;
+        let request = request.into_http().map_err(TransportError::unsent)?;
         self.http.send(request, self.limit).map(ApiResponse::from)
     }
 
     fn call<E: Endpoint + ?Sized>(&self, endpoint: &E) -> Result<E::Output, Error> {
-        let request = endpoint.request()?;
-        let idempotency = request.idempotency;
-        let done = self.run(|session| Call::new(session, request, random16()))?;
-        finish(endpoint, idempotency, done)
+        let mut value = None;
+        let parse = &mut |response| endpoint.parse(response).map(|v| value = Some(v));
+        self.run(Start::Api(endpoint.request()?), parse)?;
+        value.ok_or_else(|| Error::Misuse("done without a parsed answer".into()))
     }
 
     fn token(&self, target: TokenTarget, force: bool) -> Result<(AccessToken, UnixTime), Error> {
-        match self.run(|session| Call::token(session, target, force))? {
+        let no_parse = &mut |_| Err(Error::Misuse("a token call has no answer to parse".into()));
+        match self.run(Start::Token(target, force), no_parse)? {
             Done::Token(token, expires_at) => Ok((token, expires_at)),
-            Done::Response(_) => Err(Error::Misuse("a response where a token was expected".into())),
+            Done::Parsed => Err(Error::Misuse("a response where a token was expected".into())),
         }
     }
-}
-
-/// Runs one store operation; the error's message never holds a value.
-fn run_store(store: &dyn TokenStore, op: StoreOp) -> Result<StoreAnswer, String> {
-    let answer = match op {
-        StoreOp::Get { key } => store.get(&key).map(StoreAnswer::Value),
-        StoreOp::SetNx { key, value, ttl } => store.set_nx(&key, &value, ttl).map(StoreAnswer::Bool),
-        StoreOp::Set { key, value, ttl } => store.set(&key, &value, ttl).map(|()| StoreAnswer::Done),
-        StoreOp::CompareAndDelete { key, expected } => store.compare_and_delete(&key, &expected).map(StoreAnswer::Bool),
-        StoreOp::CompareAndSet {
-            key,
-            expected,
-            value,
-            ttl,
-        } => store
-            .compare_and_set(&key, expected.as_deref(), &value, ttl)
-            .map(StoreAnswer::Bool),
-        StoreOp::Incr { key, ttl } => store.incr(&key, ttl).map(StoreAnswer::Count),
-        _ => return Err(String::from("a store operation this transport does not know")),
-    };
-    answer.map_err(|e| e.to_string())
 }
 
 wechat_core::client_types!(Inner, "A builder, for a shared store, a proxy, timeouts...");

@@ -11,10 +11,11 @@
 //!              ┌──────────── Call (this module) ─────────────┐
 //!  Session ───►│ poll(session, now) ──► Output               │   Send(Outgoing): send it, feed Response
 //!  (shared,    │                          Store(StoreOp)      │   run it, feed Store
-//!   locked     │                          Wait { until }      │   sleep until then, or until woken
-//!   per step)  │                          Wake                │   wake the calls that wait
+//!   locked     │                          Parse(answer)       │   parse it, feed Parsed
+//!   per step)  │                          Wait { until }      │   sleep until then, or until woken
+//!              │                          Wake                │   wake the calls that wait
 //!              │                          Done(result)        │   finished
-//!              │ handle(session, now, Input) ◄── Response / Store
+//!              │ handle(session, now, Input) ◄── Response / Store / Parsed
 //!              └──────────────────────────────────────────────┘
 //! ```
 //!
@@ -28,6 +29,9 @@
 //!    - [`Output::Wait`]: sleep until `until`, or less if another call's [`Output::Wake`]
 //!      comes first; then poll again (no input).
 //!    - [`Output::Wake`]: wake every call waiting on this session; then poll again.
+//!    - [`Output::Parse`]: parse the answer with the endpoint, keep the value, and `handle`
+//!      [`Input::Parsed`] with the verdict; the value is the result when `Done` says
+//!      [`Done::Parsed`].
 //! 3. If a call is dropped before `Done` (a task cancelled, a panic), [`Call::abandon`] it: a
 //!    refresh it was running is given up at once and the waiters must be woken, so nobody
 //!    waits for a refresher that is gone.
@@ -35,8 +39,9 @@
 //! The session is shared by all calls of a client and must be locked for each `poll` and
 //! `handle` (they are short and do no I/O) and never held across the I/O itself.
 //!
-//! An API call's [`Done`] is the raw answer; [`finish`] parses it with the endpoint (generic
-//! code compiled per endpoint is only `request()` and this). See
+//! The machine hands each answer out with [`Output::Parse`]: the endpoint parses it (the only
+//! code compiled per endpoint is its `request()` and `parse()`), and the machine decides from
+//! the verdict. See
 //! `core/examples/custom_executor.rs` for a complete executor over a raw `TcpStream`.
 
 mod local;
@@ -53,7 +58,7 @@ use alloc::sync::Arc;
 use alloc::vec::Vec;
 use core::time::Duration;
 
-use crate::api::{Endpoint, json};
+use crate::api::json;
 use crate::credential::TicketKind;
 use crate::error::{ApiErrorKind, ConfigError, Error, ResponseError, TransportError};
 use crate::http::{ApiRequest, ApiResponse, Idempotency, Outgoing, TokenKind};
@@ -78,6 +83,9 @@ pub enum Output {
     },
     /// A refresh finished: wake the calls waiting on this session, then poll again.
     Wake,
+    /// The answer came: parse it with the endpoint (keep the value), then answer with
+    /// [`Input::Parsed`]: the machine needs WeChat's verdict (a rejected token, busy) to decide.
+    Parse(ApiResponse),
     /// The call is over.
     Done(Result<Done, Error>),
 }
@@ -85,9 +93,8 @@ pub enum Output {
 /// What a finished call produced.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Done {
-    /// The API's answer (WeChat's token and busy errors already handled): parse it with
-    /// [`finish`].
-    Response(ApiResponse),
+    /// The endpoint's parse of the last [`Output::Parse`] is the result.
+    Parsed,
     /// The token (or ticket) a [`Call::token`] asked for, and when it expires.
     Token(AccessToken, UnixTime),
 }
@@ -193,6 +200,9 @@ pub enum Input {
     Response(Result<ApiResponse, TransportError>),
     /// The answer to [`Output::Store`], or why the store failed (no value in the message).
     Store(Result<StoreAnswer, String>),
+    /// The answer to [`Output::Parse`]: `Ok` when the endpoint parsed it (you keep the
+    /// value), or the endpoint's error.
+    Parsed(Result<(), Error>),
 }
 
 /// Why a token is acquired.
@@ -247,9 +257,13 @@ struct Acquire {
     resolved: Option<Result<AccessToken, Error>>,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 enum Phase {
     Start,
+    /// The answer is ready for the endpoint to parse.
+    Parse(Box<ApiResponse>),
+    /// Waiting for the endpoint's verdict.
+    Parsing,
     Acquiring,
     Sent,
     Backoff(Timestamp),
@@ -265,6 +279,10 @@ pub struct Call {
     random: [u8; 16],
     /// The slot and token of the request in flight.
     sent: Option<(usize, Option<AccessToken>)>,
+    /// The response cap, and whether the request's credential verifies answers (both taken
+    /// when the request is sent, so that a plain answer needs nothing from the session).
+    limit: usize,
+    verifies: bool,
     /// The result, once known (handed out by the next poll).
     result: Option<Result<Done, Error>>,
     attempt: u32,
@@ -291,7 +309,28 @@ pub enum TokenTarget {
     Ticket(TicketKind),
 }
 
+/// What a call starts from, for transports that start calls in one place.
+#[derive(Debug)]
+pub enum Start {
+    /// An API request ([`Call::new`]).
+    Api(ApiRequest),
+    /// A token or ticket, maybe by force ([`Call::token`]).
+    Token(TokenTarget, bool),
+}
+
 impl Call {
+    /// Starts a call from `start`; `random` is asked for 16 bytes only when the request's
+    /// credential signs with them ([`Session::signs`]).
+    pub fn start(session: &mut Session, start: Start, random: fn() -> [u8; 16]) -> Self {
+        match start {
+            Start::Api(request) => {
+                let bytes = if session.signs(&request) { random() } else { [0; 16] };
+                Call::new(session, request, bytes)
+            }
+            Start::Token(target, force) => Call::token(session, target, force),
+        }
+    }
+
     /// A call of `request`; `random` feeds the credential's signature, if it signs.
     pub fn new(session: &mut Session, request: ApiRequest, random: [u8; 16]) -> Self {
         #[cfg(feature = "tracing")]
@@ -306,6 +345,8 @@ impl Call {
             sent: None,
             result: None,
             attempt: 0,
+            limit: 0,
+            verifies: false,
             #[cfg(feature = "tracing")]
             span,
         }
@@ -328,6 +369,8 @@ impl Call {
             sent: None,
             result: None,
             attempt: 0,
+            limit: 0,
+            verifies: false,
             #[cfg(feature = "tracing")]
             span,
         };
@@ -371,7 +414,7 @@ impl Call {
         #[cfg(feature = "tracing")]
         let _entered = self.span.clone().entered();
         loop {
-            match self.phase {
+            match &self.phase {
                 Phase::Finished => {
                     let result = self
                         .result
@@ -379,12 +422,18 @@ impl Call {
                         .unwrap_or_else(|| Err(Error::Misuse(String::from("polled after Done"))));
                     return self.finish(result);
                 }
-                Phase::Sent => {
+                Phase::Sent | Phase::Parsing => {
                     return self.finish(Err(Error::Misuse(String::from(
-                        "polled while the answer to Send was expected",
+                        "polled while the answer to Send or Parse was expected",
                     ))));
                 }
-                Phase::Backoff(until) if now < until => return Output::Wait { until },
+                Phase::Parse(_) => {
+                    let Phase::Parse(response) = core::mem::replace(&mut self.phase, Phase::Parsing) else {
+                        unreachable!("matched Parse")
+                    };
+                    return Output::Parse(*response);
+                }
+                Phase::Backoff(until) if now < *until => return Output::Wait { until: *until },
                 Phase::Backoff(_) => self.phase = Phase::Start,
                 Phase::Start => {
                     let Some(request) = &self.request else {
@@ -398,6 +447,11 @@ impl Call {
                     };
                     if !session.slots[slot].credential.cached() {
                         return self.send(session, Some((slot, None)), now);
+                    }
+                    // Nearly every call: a valid token not yet due for refresh.
+                    if let Some(token) = session.slots[slot].machine.ready(now.unix()) {
+                        let token = token.clone();
+                        return self.send(session, Some((slot, Some(token))), now);
                     }
                     self.stack.push(Acquire {
                         slot,
@@ -668,27 +722,33 @@ impl Call {
         self.attempt += 1;
         #[cfg(feature = "tracing")]
         self.span.record("attempt", self.attempt);
-        let (base, credential) = match &with {
-            Some((slot, _)) => (
-                session.slots[*slot].base.as_str(),
-                Some(&session.slots[*slot].credential),
-            ),
-            None => (
-                session.config.api_base.as_deref().unwrap_or(crate::api::mp::API_BASE),
-                session
-                    .role(TokenKind::AccessToken)
-                    .map(|i| &session.slots[i].credential),
-            ),
-        };
-        let token = with.as_ref().and_then(|(_, t)| t.as_ref());
-        let param = credential.and_then(|c| c.param()).or(request.token.param());
-        let mut outgoing = request.outgoing(base, param.zip(token));
-        if let (Some((slot, _)), Some(credential)) = (&with, credential) {
-            let _ = slot;
-            if let Err(e) = credential.sign(&mut outgoing, token, now, &self.random) {
-                return self.finish(Err(e));
+        let mut outgoing = match &with {
+            Some((slot, token)) => {
+                let slot = &mut session.slots[*slot];
+                match (slot.credential.param().or(request.token.param()), token) {
+                    (Some(param), Some(token)) => {
+                        let (base, pair) = slot.base_and_pair(param, token);
+                        request.outgoing_after(base, Some(pair))
+                    }
+                    _ => request.outgoing_after(&slot.base, None),
+                }
             }
+            None => {
+                let base = session.config.api_base.as_deref().unwrap_or(crate::api::mp::API_BASE);
+                request.outgoing_after(base, None)
+            }
+        };
+        if let Some((slot, token)) = &with
+            && let Err(e) = session.slots[*slot]
+                .credential
+                .sign(&mut outgoing, token.as_ref(), now, &self.random)
+        {
+            return self.finish(Err(e));
         }
+        self.limit = session.config.max_response_bytes;
+        self.verifies = with
+            .as_ref()
+            .is_some_and(|(slot, _)| session.slots[*slot].credential.verifies());
         self.sent = with;
         self.phase = Phase::Sent;
         Output::Send(outgoing)
@@ -698,16 +758,82 @@ impl Call {
     pub fn handle(&mut self, session: &mut Session, now: Timestamp, input: Input) {
         #[cfg(feature = "tracing")]
         let _entered = self.span.clone().entered();
-        match (self.phase, input) {
-            (Phase::Sent, Input::Response(answer)) => self.answered(session, now, answer),
+        match (&self.phase, input) {
+            (Phase::Sent, Input::Response(answer)) => self.answered(Some(session), now, answer),
+            (Phase::Parsing, Input::Parsed(verdict)) => self.parsed(Some(session), now, verdict),
             (Phase::Acquiring, input) => self.refresh_input(session, now, input),
             (_, input) => {
                 let what = match input {
                     Input::Response(_) => "Response",
                     Input::Store(_) => "Store",
+                    Input::Parsed(_) => "Parsed",
                 };
                 self.set_result(Err(Error::Misuse(alloc::format!("{what} answers no output"))));
             }
+        }
+    }
+
+    /// Feeds `input` (if any) and returns the next output, taking the session's lock only when
+    /// the call needs the session: an ordinary call's answer and result need nothing from it.
+    /// The guard comes back still held when it was taken, so that a transport can register for
+    /// a wake-up ([`Output::Wait`]) before it lets go.
+    pub fn advance<G: core::ops::DerefMut<Target = Session>>(
+        &mut self,
+        now: Timestamp,
+        input: Option<Input>,
+        lock: impl FnOnce() -> G,
+    ) -> (Output, Option<G>) {
+        let input = input.and_then(|input| self.handle_alone(now, input).err());
+        if input.is_none()
+            && let Some(output) = self.poll_alone()
+        {
+            return (output, None);
+        }
+        let mut session = lock();
+        if let Some(input) = input {
+            self.handle(&mut session, now, input);
+        }
+        (self.poll(&mut session, now), Some(session))
+    }
+
+    /// [`Call::handle`] for an input that needs nothing from the session, which is every
+    /// input of an ordinary call after it was sent (an answer, the endpoint's `Ok`): the
+    /// transport can feed it without taking the session's lock. Gives the input back when
+    /// the session is needed; then `handle` it.
+    ///
+    /// # Errors
+    /// The input, when only [`Call::handle`] can take it.
+    pub fn handle_alone(&mut self, now: Timestamp, input: Input) -> Result<(), Input> {
+        #[cfg(feature = "tracing")]
+        let _entered = self.span.clone().entered();
+        match (&self.phase, input) {
+            (Phase::Sent, Input::Response(answer)) if !self.verifies => {
+                self.answered(None, now, answer);
+                Ok(())
+            }
+            (Phase::Parsing, Input::Parsed(Ok(()))) => {
+                self.parsed(None, now, Ok(()));
+                Ok(())
+            }
+            (_, input) => Err(input),
+        }
+    }
+
+    /// [`Call::poll`] when the next output needs nothing from the session (the answer to
+    /// parse, the result); `None` when it does: then `poll`.
+    pub fn poll_alone(&mut self) -> Option<Output> {
+        match &self.phase {
+            Phase::Parse(_) => {
+                let Phase::Parse(response) = core::mem::replace(&mut self.phase, Phase::Parsing) else {
+                    unreachable!("matched Parse")
+                };
+                Some(Output::Parse(*response))
+            }
+            Phase::Finished if self.result.is_some() => {
+                let result = self.result.take()?;
+                Some(self.finish(result))
+            }
+            _ => None,
         }
     }
 
@@ -772,16 +898,18 @@ impl Call {
         refresh.flow.handle(now.unix(), input);
     }
 
-    /// The answer to the call's own request.
-    fn answered(&mut self, session: &mut Session, now: Timestamp, answer: Result<ApiResponse, TransportError>) {
-        let (slot, token) = self.sent.take().unwrap_or((usize::MAX, None));
+    /// The answer to the call's own request: retried after a transport failure if that is
+    /// safe, refused if too large or not authentic, else handed to the endpoint to parse.
+    fn answered(&mut self, session: Option<&Session>, now: Timestamp, answer: Result<ApiResponse, TransportError>) {
+        let token = self.sent.as_ref().and_then(|(_, t)| t.as_ref());
         let response = match answer {
             Ok(response) => response,
             Err(e) => {
-                let e = match &token {
+                let e = match token {
                     Some(token) => e.scrub(token.secret()),
                     None => e,
                 };
+                self.sent = None;
                 match self.retry.on_transport_error(e.maybe_sent) {
                     TransportDecision::RetryAfter(delay) => {
                         #[cfg(feature = "tracing")]
@@ -793,53 +921,61 @@ impl Call {
                 return;
             }
         };
-        let limit = session.config.max_response_bytes;
-        let checked = if response.body.len() > limit {
-            Err(ResponseError::TooLarge { limit }.into())
+        let checked = if response.body.len() > self.limit {
+            Err(ResponseError::TooLarge { limit: self.limit }.into())
         } else {
-            match session.slots.get(slot) {
-                Some(s) => s.credential.verify(&response, now),
-                None => Ok(()),
+            let slot = self.sent.as_ref().map(|(slot, _)| *slot);
+            match (self.verifies, session, slot) {
+                (true, Some(session), Some(slot)) => session.slots[slot].credential.verify(&response, now),
+                (true, _, _) => Err(Error::Misuse(String::from("an answer to verify, without the session"))),
+                (false, _, _) => Ok(()),
             }
         };
-        if let Err(e) = checked {
-            // Unusable or not authentic: never retried; a send's may have been carried out.
-            let e = match e {
-                Error::Response(r) if self.retry.idempotency() == Idempotency::NonIdempotent => {
-                    ResponseError::Unconfirmed(Box::new(r)).into()
-                }
-                e => e,
-            };
-            self.set_result(Err(e));
-            return;
+        match checked {
+            Ok(()) => self.phase = Phase::Parse(Box::new(response)),
+            // Unusable or not authentic: never retried.
+            Err(e) => self.parsed(None, now, Err(e)),
         }
-        let Some(api) = json::api_error(&response.body) else {
-            self.set_result(Ok(Done::Response(response)));
-            return;
+    }
+
+    /// The endpoint's verdict on the answer: done, or WeChat refused the token (replay once),
+    /// or WeChat is busy (retry an idempotent call after a back-off).
+    fn parsed(&mut self, session: Option<&mut Session>, now: Timestamp, verdict: Result<(), Error>) {
+        let sent = self.sent.take();
+        let e = match verdict {
+            Ok(()) => return self.set_result(Ok(Done::Parsed)),
+            // A send's unusable answer: it may have been carried out.
+            Err(Error::Response(e))
+                if self.retry.idempotency() == Idempotency::NonIdempotent && !e.is_unconfirmed() =>
+            {
+                return self.set_result(Err(ResponseError::Unconfirmed(Box::new(e)).into()));
+            }
+            Err(e) => e,
         };
-        match self.retry.on_result::<()>(Err(api.clone().into())) {
-            Decision::ReplayWithFreshToken => match (session.slots.get_mut(slot), &token) {
-                (Some(slot), Some(token)) => {
+        let code = e.api_error().map_or(0, |api| api.code);
+        match self.retry.on_result::<()>(Err(e)) {
+            Decision::ReplayWithFreshToken => match (sent, session) {
+                (Some((slot, Some(token))), Some(session)) => {
                     #[cfg(feature = "tracing")]
                     tracing::info!(
-                        errcode = api.code,
+                        errcode = code,
                         "WeChat rejected the token; replaying once with a fresh one"
                     );
-                    slot.machine.invalidate(token);
+                    session.slots[slot].machine.invalidate(&token);
                     self.phase = Phase::Start;
                 }
-                _ => self.set_result(Err(api.into())),
+                _ => self.set_result(Err(crate::error::ApiError::new(code, "token rejected").into())),
             },
             Decision::RetryAfter(delay) => {
                 #[cfg(feature = "tracing")]
                 tracing::info!(
-                    errcode = api.code,
+                    errcode = code,
                     delay_ms = delay.as_millis() as u64,
                     "WeChat is busy; retrying"
                 );
                 self.phase = Phase::Backoff(now.saturating_add(delay));
             }
-            Decision::Done(result) => self.set_result(result.map(|()| Done::Response(response))),
+            Decision::Done(result) => self.set_result(result.map(|()| Done::Parsed)),
         }
     }
 
@@ -895,23 +1031,6 @@ pub struct Abandoned {
 
 fn no_credential(role: TokenKind) -> Error {
     ConfigError::InvalidArgument(alloc::format!("this client has no credential for {role:?} requests")).into()
-}
-
-/// Parses an API call's answer with its endpoint. An unusable answer to a call that is not
-/// idempotent becomes [`ResponseError::Unconfirmed`]: it may have been carried out.
-///
-/// # Errors
-/// The endpoint's parse errors.
-pub fn finish<E: Endpoint + ?Sized>(endpoint: &E, idempotency: Idempotency, done: Done) -> Result<E::Output, Error> {
-    let Done::Response(response) = done else {
-        return Err(Error::Misuse(String::from("a token where an API answer was expected")));
-    };
-    match endpoint.parse(response) {
-        Err(Error::Response(e)) if idempotency == Idempotency::NonIdempotent && !e.is_unconfirmed() => {
-            Err(ResponseError::Unconfirmed(Box::new(e)).into())
-        }
-        other => other,
-    }
 }
 
 #[cfg(test)]

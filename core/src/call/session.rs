@@ -19,6 +19,9 @@ pub(crate) struct Slot {
     pub(crate) base: String,
     /// (China day, fetches that day): the budget when the store is down.
     local: (u64, u64),
+    /// The current token and its query pair, `param=token` encoded: built once per token,
+    /// not once per call.
+    pair: Option<(AccessToken, String)>,
 }
 
 impl Slot {
@@ -28,6 +31,17 @@ impl Slot {
             self.local = (now.beijing_day(), 0);
         }
         self.local.1
+    }
+
+    /// Makes sure the cached query pair is `token`'s in `param`, and returns the slot's base
+    /// and that pair.
+    pub(crate) fn base_and_pair(&mut self, param: &str, token: &AccessToken) -> (&str, &str) {
+        // A plain comparison: both tokens are ours (nothing an attacker can time).
+        let same = |t: &AccessToken| t.secret().as_bytes() == token.secret().as_bytes();
+        if !self.pair.as_ref().is_some_and(|(t, p)| same(t) && p.starts_with(param)) {
+            self.pair = Some((token.clone(), crate::http::token_pair(param, token)));
+        }
+        (&self.base, self.pair.as_ref().map_or("", |(_, p)| p.as_str()))
     }
 
     pub(crate) fn count_fetch(&mut self, now: UnixTime) {
@@ -99,6 +113,7 @@ impl Session {
             keys,
             base,
             local: (0, 0),
+            pair: None,
         });
         self.slots.len() - 1
     }
@@ -111,6 +126,13 @@ impl Session {
     /// The credential requests for `role` carry.
     pub fn credential(&self, role: TokenKind) -> Option<&Arc<dyn Credential>> {
         self.role(role).map(|i| &self.slots[i].credential)
+    }
+
+    /// Whether `request`'s credential signs with random bytes ([`Credential::signs`]): only
+    /// then need a call be given fresh ones.
+    pub fn signs(&self, request: &crate::http::ApiRequest) -> bool {
+        self.role(request.token)
+            .is_some_and(|i| self.slots[i].credential.signs())
     }
 
     /// How many token (and ticket) fetches this session sent to WeChat.

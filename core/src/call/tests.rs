@@ -22,6 +22,8 @@ struct World {
     store: LocalStore,
     wechat: WeChat,
     sent: Vec<Outgoing>,
+    /// Every answer handed out to parse.
+    parsed: Vec<ApiResponse>,
     store_down: bool,
 }
 
@@ -32,6 +34,7 @@ impl World {
             store: LocalStore::new(),
             wechat: Box::new(wechat),
             sent: Vec::new(),
+            parsed: Vec::new(),
             store_down: false,
         }
     }
@@ -80,6 +83,12 @@ fn drive(session: &mut Session, world: &mut World, mut calls: Vec<Call>) -> Vec<
                 Output::Store(op) => {
                     let answer = world.run(op);
                     call.handle(session, world.at(), Input::Store(answer));
+                }
+                Output::Parse(response) => {
+                    // What an endpoint does: WeChat's errors are errors.
+                    let verdict = crate::api::json::check(&response);
+                    world.parsed.push(response);
+                    call.handle(session, world.at(), Input::Parsed(verdict));
                 }
                 Output::Wait { until } => waiting[i] = Some(until.0),
                 Output::Wake => waiting.iter_mut().for_each(|w| *w = None),
@@ -149,8 +158,10 @@ fn a_cold_burst_fetches_once_and_every_call_is_answered() {
     let calls = (0..20).map(|_| Call::new(&mut session, user_get(), [0; 16])).collect();
     let results = drive(&mut session, &mut world, calls);
     for r in results {
-        assert!(matches!(r, Ok(Done::Response(resp)) if resp.body.starts_with(b"{\"openid\"")));
+        assert_eq!(r, Ok(Done::Parsed));
     }
+    assert_eq!(world.parsed.len(), 20);
+    assert!(world.parsed.iter().all(|resp| resp.body.starts_with(b"{\"openid\"")));
     assert_eq!(tokens(&world), 1);
     assert_eq!(session.token_fetches(), 1);
     // The token is in the store, under a key without a secret.
@@ -171,7 +182,7 @@ fn a_rejected_token_is_replaced_and_the_call_replayed_once() {
     // Someone else fetched T2 (WeChat now rejects T1); the store still says T1.
     let _ = (world.wechat)(&ApiRequest::get("/cgi-bin/token").outgoing("https://x", None));
     let results = one(&mut session, &mut world, user_get(), [0; 16]);
-    assert!(matches!(&results[0], Ok(Done::Response(_))), "{results:?}");
+    assert!(matches!(&results[0], Ok(Done::Parsed)), "{results:?}");
     assert!(world.get("wechat:mp:wx1:access_token").unwrap().contains("\"T3\""));
     // WeChat rejects every token: one replay, then a clear error.
     let mut session = self::session();
@@ -211,7 +222,7 @@ fn busy_is_retried_after_a_back_off_for_reads_only() {
     });
     let start = world.now;
     let results = one(&mut session, &mut world, user_get(), [0; 16]);
-    assert!(matches!(results[0], Ok(Done::Response(_))));
+    assert!(matches!(results[0], Ok(Done::Parsed)));
     // Two back-offs: 100 ms then 200 ms, on the simulated clock.
     assert_eq!(world.now - start, 300);
     // A send is not retried.
@@ -414,7 +425,7 @@ fn a_new_credential_kind_plugs_in_without_touching_the_machine() {
     world.put("wechat:test:acct:seed".into(), "s1".into(), None);
     world.now += 2_000;
     let results = one(&mut session, &mut world, request(), [9; 16]);
-    assert!(matches!(results[0], Ok(Done::Response(_))), "{results:?}");
+    assert!(matches!(results[0], Ok(Done::Parsed)), "{results:?}");
     let api = world.sent.last().unwrap();
     assert_eq!(api.method, Method::Get);
     assert_eq!(
