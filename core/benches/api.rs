@@ -6,7 +6,10 @@
 //!   fields this SDK does not know) → `UserInfo`;
 //! * `api/user_get/build_and_parse`: both, the core's whole share of one call;
 //! * `api/send_text/build_and_parse`: a customer-service text message → URL and JSON body,
-//!   and the `{"errcode":0,"errmsg":"ok"}` answer → `ApiOk`.
+//!   and the `{"errcode":0,"errmsg":"ok"}` answer → `ApiOk`;
+//! * `api/user_get/machine`: the same call through the call machine with a warm token, as a
+//!   transport drives it (start, poll to `Send`, the answer, `Parse`, the verdict, `Done`),
+//!   without I/O: the machine's own cost on top of build and parse.
 //!
 //! Target: under 2 µs per call. Run: `cargo bench -p wechat-core --bench api`.
 
@@ -18,8 +21,12 @@ use wechat_core::api::Endpoint;
 use wechat_core::api::mp::API_BASE;
 use wechat_core::api::mp::message::{CustomMessage, SendCustomMessage};
 use wechat_core::api::mp::user::{GetUser, UserInfo};
-use wechat_core::http::ApiResponse;
+use wechat_core::call::{Call, Done, Input, Output, Session, Start};
+use wechat_core::client::{ClientConfig, Credentials};
+use wechat_core::http::{ApiResponse, TokenKind};
 use wechat_core::secret::AccessToken;
+use wechat_core::time::Timestamp;
+use wechat_core::token::StoredToken;
 
 const OPENID: &str = "oUpF8uMuAJO_M2pxb1Q9zNjWeS6o";
 
@@ -57,6 +64,34 @@ fn send_text(token: &AccessToken) -> (String, usize) {
     (url, body)
 }
 
+/// One call through the machine: what a transport does per call, minus the I/O.
+fn machine_call(session: &mut Session, answer: &ApiResponse) -> UserInfo {
+    let call = GetUser {
+        openid: OPENID.into(),
+        lang: None,
+    };
+    let now = Timestamp::from_millis(1_700_000_000_000);
+    let mut machine = Call::start(session, Start::Api(call.request().expect("valid")), || [0; 16]);
+    let Output::Send(request) = machine.poll(session, now) else {
+        panic!("a warm token sends at once")
+    };
+    black_box(request);
+    let Ok(()) = machine.handle_alone(now, Input::Response(Ok(answer.clone()))) else {
+        panic!("an answer needs no session")
+    };
+    let Some(Output::Parse(response)) = machine.poll_alone() else {
+        panic!("then the endpoint parses")
+    };
+    let user = call.parse(response).expect("valid answer");
+    let Ok(()) = machine.handle_alone(now, Input::Parsed(Ok(()))) else {
+        panic!("an Ok needs no session")
+    };
+    let Some(Output::Done(Ok(Done::Parsed))) = machine.poll_alone() else {
+        panic!("and the call is done")
+    };
+    user
+}
+
 fn bench(c: &mut Criterion) {
     let token = AccessToken::new(
         "80_aBcDeFgHiJkLmNoPqRsTuVwXyZ0123456789-aBcDeFgHiJkLmNoPqRsTuVwXyZ0123456789_aBcDeFgHiJkLmNoPqRsTuVwXyZ0123456789aBcDeFgHiJk",
@@ -78,6 +113,24 @@ fn bench(c: &mut Criterion) {
         })
     });
     group.bench_function("send_text/build_and_parse", |b| b.iter(|| send_text(black_box(&token))));
+    let mut session = Session::new(
+        ClientConfig::default(),
+        Credentials::mp("wx1", "S").credential(),
+        [7; 16],
+    );
+    let now = Timestamp::from_millis(1_700_000_000_000);
+    session.accept(
+        TokenKind::AccessToken,
+        StoredToken {
+            token: token.clone(),
+            expires_at: now.unix().saturating_add(std::time::Duration::from_secs(7200)),
+        },
+        now.unix(),
+    );
+    let answer = ApiResponse::json(USER_INFO.as_bytes());
+    group.bench_function("user_get/machine", |b| {
+        b.iter(|| machine_call(&mut session, black_box(&answer)))
+    });
     group.finish();
 }
 

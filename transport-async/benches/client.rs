@@ -66,7 +66,7 @@ fn main() {
     let mock = user_info_mock();
     let base = mock.base_url();
     let runtime = tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
+        .worker_threads(setting("WECHAT_BENCH_WORKERS", 2))
         .enable_all()
         .build()
         .expect("runtime");

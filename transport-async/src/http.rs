@@ -58,19 +58,21 @@ impl HttpClient for reqwest::Client {
         limit: usize,
     ) -> BoxFuture<'_, Result<http::Response<Bytes>, TransportError>> {
         match reqwest::Request::try_from(request) {
-            Ok(request) => Box::pin(execute(self, request, limit)),
+            Ok(request) => Box::pin(exchange(Ok(self.execute(request)), limit)),
             Err(e) => Box::pin(async move { Err(from_reqwest(e)) }),
         }
     }
 }
 
 /// Sends the call machine's request with reqwest: straight to a reqwest request, so the URL is
-/// parsed once (through `http::Request` it would be parsed, printed and parsed again).
-pub(crate) async fn send_outgoing(
+/// parsed once (through `http::Request` it would be parsed, printed and parsed again). The
+/// request is built and handed to reqwest before the future, which holds only the pending
+/// answer and then the body being read: every call's future stays small.
+pub(crate) fn send_outgoing(
     client: &reqwest::Client,
     request: Outgoing,
     limit: usize,
-) -> Result<http::Response<Bytes>, TransportError> {
+) -> impl Future<Output = Result<http::Response<Bytes>, TransportError>> + use<> {
     let method = match request.method {
         Method::Get => reqwest::Method::GET,
         Method::Post => reqwest::Method::POST,
@@ -82,21 +84,19 @@ pub(crate) async fn send_outgoing(
     if request.method == Method::Post {
         builder = builder.body(request.body);
     }
-    match builder.build() {
-        Ok(request) => execute(client, request, limit).await,
-        Err(e) => Err(TransportError::unsent(e.without_url())),
-    }
+    let pending = builder
+        .build()
+        .map(|request| client.execute(request))
+        .map_err(|e| TransportError::unsent(e.without_url()));
+    exchange(pending, limit)
 }
 
-/// Sends `request` and reads the answer's body, at most `limit` + 1 bytes of it.
-async fn execute(
-    client: &reqwest::Client,
-    request: reqwest::Request,
+/// Waits for the answer and reads its body, at most `limit` + 1 bytes of it.
+async fn exchange(
+    pending: Result<impl Future<Output = reqwest::Result<reqwest::Response>>, TransportError>,
     limit: usize,
 ) -> Result<http::Response<Bytes>, TransportError> {
-    let mut resp = client.execute(request).await.map_err(from_reqwest)?;
-    let headers = std::mem::take(resp.headers_mut());
-    let status = resp.status();
+    let mut resp = pending?.await.map_err(from_reqwest)?;
     // Chunk by chunk: a body that arrives as one chunk, as small answers do, is handed over as
     // it is, without a copy; more chunks are gathered into one buffer.
     let (mut first, mut gathered, mut len) = (None::<Bytes>, BytesMut::new(), 0);
@@ -117,8 +117,8 @@ async fn execute(
         }
     }
     let mut response = http::Response::new(first.unwrap_or_else(|| gathered.freeze()));
-    *response.status_mut() = status;
-    *response.headers_mut() = headers;
+    *response.status_mut() = resp.status();
+    *response.headers_mut() = std::mem::take(resp.headers_mut());
     Ok(response)
 }
 

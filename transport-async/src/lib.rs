@@ -53,7 +53,7 @@ pub use wechat_session;
 use wechat_core::api::Endpoint;
 use wechat_core::call::{Call, Done, Input, Output, Session, Start, TokenTarget};
 use wechat_core::error::TransportError;
-use wechat_core::http::ApiResponse;
+use wechat_core::http::{ApiResponse, Outgoing};
 use wechat_core::secret::AccessToken;
 use wechat_core::time::{Timestamp, UnixTime};
 use wechat_session::{AsyncTokenStore, Clock, MemoryStore, SystemClock, random16};
@@ -127,23 +127,13 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
+/// An answer on its way from a client of the user's.
+type Sending<'a> = wechat_session::BoxFuture<'a, Result<::http::Response<bytes::Bytes>, TransportError>>;
+
 /// The HTTP client: reqwest's is called directly, any other through its trait object.
 enum Http {
     Reqwest(reqwest::Client),
     Other(Arc<dyn HttpClient>),
-}
-
-impl Http {
-    async fn send(&self, request: wechat_core::http::Outgoing, limit: usize) -> Result<ApiResponse, TransportError> {
-        let answer = match self {
-            Http::Reqwest(client) => http::send_outgoing(client, request, limit).await,
-            Http::Other(client) => match request.into_http() {
-                Ok(request) => client.send(request, limit).await,
-                Err(e) => Err(TransportError::unsent(e)),
-            },
-        };
-        answer.map(ApiResponse::from)
-    }
 }
 
 /// A client's shared part: the session (behind a lock taken only to poll or feed a call),
@@ -211,6 +201,14 @@ impl Inner {
         }
     }
 
+    /// Hands a request to a client of the user's; the future holds only what waits.
+    fn send_other<'a>(&self, client: &'a Arc<dyn HttpClient>, request: Outgoing) -> Sending<'a> {
+        match request.into_http() {
+            Ok(request) => client.send(request, self.limit),
+            Err(e) => Box::pin(std::future::ready(Err(TransportError::unsent(e)))),
+        }
+    }
+
     /// A wake-up for a wait, registered before the session's lock is released, so a wake-up
     /// in between is not lost. Boxed: waiting is rare, and its state would otherwise be part
     /// of every call's future.
@@ -230,7 +228,15 @@ impl Inner {
             let input = match output {
                 // The call's span is entered by the machine itself at each step; the I/O is not
                 // wrapped (entering a span costs on every poll).
-                Output::Send(request) => Some(Input::Response(self.http.send(request, self.limit).await)),
+                // The request is handed to the HTTP client before the `.await`: the future
+                // holds only what waits for the answer.
+                Output::Send(request) => {
+                    let answer = match &self.http {
+                        Http::Reqwest(client) => http::send_outgoing(client, request, self.limit).await,
+                        Http::Other(client) => self.send_other(client, request).await,
+                    };
+                    Some(Input::Response(answer.map(ApiResponse::from)))
+                }
                 // Rare (a refresh, a wait): boxed, so that every call's future stays small.
                 Output::Store(op) => Some(Input::Store(
                     Box::pin(wechat_session::machine::run_async(&*self.store, op)).await,

@@ -261,7 +261,7 @@ struct Acquire {
 enum Phase {
     Start,
     /// The answer is ready for the endpoint to parse.
-    Parse(Box<ApiResponse>),
+    Parse(ApiResponse),
     /// Waiting for the endpoint's verdict.
     Parsing,
     Acquiring,
@@ -431,7 +431,7 @@ impl Call {
                     let Phase::Parse(response) = core::mem::replace(&mut self.phase, Phase::Parsing) else {
                         unreachable!("matched Parse")
                     };
-                    return Output::Parse(*response);
+                    return Output::Parse(response);
                 }
                 Phase::Backoff(until) if now < *until => return Output::Wait { until: *until },
                 Phase::Backoff(_) => self.phase = Phase::Start,
@@ -827,7 +827,7 @@ impl Call {
                 let Phase::Parse(response) = core::mem::replace(&mut self.phase, Phase::Parsing) else {
                     unreachable!("matched Parse")
                 };
-                Some(Output::Parse(*response))
+                Some(Output::Parse(response))
             }
             Phase::Finished if self.result.is_some() => {
                 let result = self.result.take()?;
@@ -932,7 +932,7 @@ impl Call {
             }
         };
         match checked {
-            Ok(()) => self.phase = Phase::Parse(Box::new(response)),
+            Ok(()) => self.phase = Phase::Parse(response),
             // Unusable or not authentic: never retried.
             Err(e) => self.parsed(None, now, Err(e)),
         }

@@ -145,6 +145,14 @@ impl Session {
         self.role(role).and_then(|i| self.slots[i].machine.current())
     }
 
+    /// Adopts a token for `role` obtained elsewhere (given by the user, read from a store of
+    /// your own): calls use it until it is due for refresh.
+    pub fn accept(&mut self, role: TokenKind, token: crate::token::StoredToken, now: UnixTime) {
+        if let Some(i) = self.role(role) {
+            self.slots[i].machine.accept(token, now);
+        }
+    }
+
     pub(crate) fn role(&self, role: TokenKind) -> Option<usize> {
         self.roles.iter().find(|(r, _)| *r == role).map(|(_, i)| *i)
     }
