@@ -303,18 +303,72 @@ macro_rules! client_builder {
                 }
                 session
             }
+
+            /// Builds an official-account client.
+            ///
+            /// # Errors
+            /// [`ConfigError::Setup`]($crate::error::ConfigError::Setup) if the default HTTP
+            /// client cannot be set up; an invalid-argument error for WeCom credentials (use
+            /// `try_build_work`).
+            pub fn try_build(self) -> Result<WeChatClient, $crate::Error> {
+                self.credentials.expect_mp()?;
+                Ok(WeChatClient { inner: self.inner()? })
+            }
+
+            /// Builds an official-account client; panics where `try_build` errs.
+            pub fn build(self) -> WeChatClient {
+                self.try_build()
+                    .unwrap_or_else(|e| panic!("{}: {e}", env!("CARGO_PKG_NAME")))
+            }
+
+            /// Builds a WeCom client.
+            ///
+            /// # Errors
+            /// As `try_build`, for official-account credentials.
+            pub fn try_build_work(self) -> Result<work::WeChatClient, $crate::Error> {
+                self.credentials.expect_work()?;
+                Ok(work::WeChatClient { inner: self.inner()? })
+            }
+
+            /// Builds a WeCom client; panics where `try_build_work` errs.
+            pub fn build_work(self) -> work::WeChatClient {
+                self.try_build_work()
+                    .unwrap_or_else(|e| panic!("{}: {e}", env!("CARGO_PKG_NAME")))
+            }
         }
     };
 }
 
 /// The client types every transport has: `WeChatClient` (an official account) and
 /// `work::WeChatClient` (a WeCom application), each an `Arc` of the transport's shared part
-/// `$inner` (which has a `credentials` field), with their constructors and group accessors.
+/// `$inner` (which has `credentials`, `session: Mutex<Session>` and `clock` fields, the
+/// clock with a `unix_millis` method), with their constructors and group accessors.
 /// The transport's `Builder` has `build` and `build_work`.
 #[doc(hidden)]
 #[macro_export]
 macro_rules! client_types {
     ($inner:ident, $builder_doc:literal) => {
+        /// What the client surface reads from the shared part (its `session` and `clock`).
+        impl $inner {
+            fn now(&self) -> $crate::time::Timestamp {
+                $crate::time::Timestamp::from_millis(self.clock.unix_millis())
+            }
+
+            fn session(&self) -> ::std::sync::MutexGuard<'_, $crate::call::Session> {
+                self.session
+                    .lock()
+                    .unwrap_or_else(::std::sync::PoisonError::into_inner)
+            }
+
+            fn token_fetches(&self) -> u64 {
+                self.session().token_fetches()
+            }
+
+            fn config(&self) -> $crate::client::ClientConfig {
+                self.session().config().clone()
+            }
+        }
+
         /// An official-account (mp) client. Cheap to clone; share one per account.
         #[derive(Clone)]
         pub struct WeChatClient {

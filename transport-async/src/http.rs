@@ -99,24 +99,23 @@ async fn exchange(
     let mut resp = pending?.await.map_err(from_reqwest)?;
     // Chunk by chunk: a body that arrives as one chunk, as small answers do, is handed over as
     // it is, without a copy; more chunks are gathered into one buffer.
-    let (mut first, mut gathered, mut len) = (None::<Bytes>, BytesMut::new(), 0);
+    let (mut first, mut gathered, mut len) = (Bytes::new(), BytesMut::new(), 0);
     while len <= limit
         && let Some(chunk) = resp.chunk().await.map_err(from_reqwest)?
     {
         len += chunk.len();
-        match first.take() {
-            None if gathered.is_empty() => first = Some(chunk),
-            earlier => {
-                if let Some(earlier) = earlier {
-                    let expected = resp.content_length().map_or(0, |n| n as usize);
-                    gathered.reserve(expected.max(len).min(limit + 1));
-                    gathered.extend_from_slice(&earlier);
-                }
-                gathered.extend_from_slice(&chunk);
-            }
+        if len == chunk.len() {
+            first = chunk;
+            continue;
         }
+        if gathered.is_empty() {
+            let expected = resp.content_length().map_or(len, |n| n as usize);
+            gathered.reserve(expected.max(len).min(limit + 1));
+            gathered.extend_from_slice(&first);
+        }
+        gathered.extend_from_slice(&chunk);
     }
-    let mut response = http::Response::new(first.unwrap_or_else(|| gathered.freeze()));
+    let mut response = http::Response::new(if gathered.is_empty() { first } else { gathered.freeze() });
     *response.status_mut() = resp.status();
     *response.headers_mut() = std::mem::take(resp.headers_mut());
     Ok(response)

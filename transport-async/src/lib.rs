@@ -8,7 +8,7 @@
 //!     HttpClient (reqwest, or yours)   wechat-session (token store)   Clock (system, or virtual)
 //! ```
 //!
-//! This crate is one loop (`Inner::run`): it moves bytes, runs store operations, sleeps
+//! This crate is one loop (`Inner::drive`): it moves bytes, runs store operations, sleeps
 //! and reads the clock; `wechat-core` makes every decision, exactly as for the blocking
 //! client. 1000 tasks calling at once on a cold token cause one token fetch.
 //!
@@ -36,7 +36,7 @@ mod http;
 #[cfg(feature = "server")]
 pub mod server;
 
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::sync::{Arc, Mutex};
 
 use tokio::sync::Notify;
 use tokio::sync::futures::Notified;
@@ -55,7 +55,7 @@ use wechat_core::call::{Call, Done, Input, Output, Session, Start, TokenTarget};
 use wechat_core::error::TransportError;
 use wechat_core::http::{ApiResponse, Outgoing};
 use wechat_core::secret::AccessToken;
-use wechat_core::time::{Timestamp, UnixTime};
+use wechat_core::time::UnixTime;
 use wechat_session::{AsyncTokenStore, Clock, MemoryStore, SystemClock, random16};
 
 wechat_core::client_builder!(store: dyn AsyncTokenStore, http: Http, clock: dyn Clock = SystemClock);
@@ -90,41 +90,6 @@ impl Builder {
             limit,
         }))
     }
-
-    /// Builds an official-account client.
-    ///
-    /// # Errors
-    /// [`ConfigError::Setup`](wechat_core::error::ConfigError::Setup) if the HTTP client
-    /// cannot be set up; an invalid-argument error for WeCom credentials (use
-    /// [`Builder::try_build_work`]).
-    pub fn try_build(self) -> Result<WeChatClient, Error> {
-        self.credentials.expect_mp()?;
-        Ok(WeChatClient { inner: self.inner()? })
-    }
-
-    /// Builds an official-account client; panics where [`Builder::try_build`] errs (TLS set-up
-    /// failure, as `reqwest::Client::new` does).
-    pub fn build(self) -> WeChatClient {
-        self.try_build().unwrap_or_else(|e| panic!("wechat-async: {e}"))
-    }
-
-    /// Builds a WeCom client.
-    ///
-    /// # Errors
-    /// As [`Builder::try_build`].
-    pub fn try_build_work(self) -> Result<work::WeChatClient, Error> {
-        self.credentials.expect_work()?;
-        Ok(work::WeChatClient { inner: self.inner()? })
-    }
-
-    /// Builds a WeCom client; panics where [`Builder::try_build_work`] errs.
-    pub fn build_work(self) -> work::WeChatClient {
-        self.try_build_work().unwrap_or_else(|e| panic!("wechat-async: {e}"))
-    }
-}
-
-fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
 /// An answer on its way from a client of the user's.
@@ -155,7 +120,7 @@ struct Unfinished<'a>(&'a Inner, Option<Box<Call>>);
 impl Drop for Unfinished<'_> {
     fn drop(&mut self) {
         if let Some(call) = self.1.take() {
-            let abandoned = call.abandon(&mut lock(&self.0.session));
+            let abandoned = call.abandon(&mut self.0.session());
             if let (false, Ok(runtime)) = (abandoned.cleanup.is_empty(), tokio::runtime::Handle::try_current()) {
                 let store = Arc::clone(&self.0.store);
                 runtime.spawn(async move {
@@ -172,25 +137,13 @@ impl Drop for Unfinished<'_> {
 }
 
 impl Inner {
-    fn now(&self) -> Timestamp {
-        Timestamp::from_millis(self.clock.unix_millis())
-    }
-
     fn random(&self) -> [u8; 16] {
         random16()
     }
 
-    fn token_fetches(&self) -> u64 {
-        lock(&self.session).token_fetches()
-    }
-
-    fn config(&self) -> ClientConfig {
-        lock(&self.session).config().clone()
-    }
-
     /// Starts a call: makes it and polls it once, under one lock.
     fn start(&self, start: Start) -> Running<'_> {
-        let mut session = lock(&self.session);
+        let mut session = self.session();
         let mut call = Box::new(Call::start(&mut session, start, random16));
         let output = call.poll(&mut session, self.now());
         let woken = self.register(&output);
@@ -222,14 +175,13 @@ impl Inner {
     /// it (an ordinary call's answer and result).
     async fn drive<'a>(&'a self, running: &mut Running<'a>) -> Result<Result<ApiResponse, Done>, Error> {
         loop {
-            let (Some(call), Some(output)) = (running.unfinished.1.as_mut(), running.output.take()) else {
+            let Some(output) = running.output.take() else {
                 return Err(Error::Misuse("the call is over".into()));
             };
             let input = match output {
-                // The call's span is entered by the machine itself at each step; the I/O is not
-                // wrapped (entering a span costs on every poll).
-                // The request is handed to the HTTP client before the `.await`: the future
-                // holds only what waits for the answer.
+                // The request is handed to the HTTP client before the `.await` (the future holds
+                // only what waits). The machine enters the call's span at each step; the I/O is
+                // not wrapped (entering a span costs on every poll).
                 Output::Send(request) => {
                     let answer = match &self.http {
                         Http::Reqwest(client) => http::send_outgoing(client, request, self.limit).await,
@@ -258,9 +210,7 @@ impl Inner {
                     return result.map(Err);
                 }
             };
-            let (output, guard) = call.advance(self.now(), input, || lock(&self.session));
-            running.woken = guard.and_then(|_guard| self.register(&output));
-            running.output = Some(output);
+            running.advance(input)?;
         }
     }
 
@@ -270,26 +220,18 @@ impl Inner {
     {
         let mut running = self.start(Start::Api(endpoint.request()?));
         loop {
+            let Ok(response) = self.drive(&mut running).await? else {
+                return Err(Error::Misuse("done without a parsed answer".into()));
+            };
             // The value is made after the last `.await` and returned at once: never part of
-            // the future's state.
-            let response = match self.drive(&mut running).await? {
-                Ok(response) => response,
-                Err(_) => return Err(Error::Misuse("done without a parsed answer".into())),
-            };
-            let (verdict, value) = match endpoint.parse(response) {
-                Ok(value) => (Ok(()), Some(value)),
-                Err(e) => (Err(e), None),
-            };
-            let Some(call) = running.unfinished.1.as_mut() else {
-                return Err(Error::Misuse("the call is over".into()));
-            };
-            let (output, guard) = call.advance(self.now(), Some(Input::Parsed(verdict)), || lock(&self.session));
-            running.woken = guard.and_then(|_guard| self.register(&output));
-            running.output = Some(output);
-            if let Some(value) = value {
-                // An endpoint's `Ok` ends the call.
-                running.unfinished.1 = None;
-                return Ok(value);
+            // the future's state. An endpoint's `Ok` ends the call.
+            match endpoint.parse(response) {
+                Ok(value) => {
+                    running.advance(Some(Input::Parsed(Ok(()))))?;
+                    running.unfinished.1 = None;
+                    return Ok(value);
+                }
+                Err(e) => running.advance(Some(Input::Parsed(Err(e))))?,
             }
         }
     }
@@ -308,6 +250,19 @@ struct Running<'a> {
     unfinished: Unfinished<'a>,
     output: Option<Output>,
     woken: Option<Woken<'a>>,
+}
+
+impl Running<'_> {
+    /// Feeds `input` (if any) to the call and keeps its next output.
+    fn advance(&mut self, input: Option<Input>) -> Result<(), Error> {
+        let (inner, Some(call)) = (self.unfinished.0, self.unfinished.1.as_mut()) else {
+            return Err(Error::Misuse("the call is over".into()));
+        };
+        let (output, guard) = call.advance(inner.now(), input, || inner.session());
+        self.woken = guard.and_then(|_guard| inner.register(&output));
+        self.output = Some(output);
+        Ok(())
+    }
 }
 
 wechat_core::client_types!(Inner, "A builder, for a shared store, a proxy, timeouts...");

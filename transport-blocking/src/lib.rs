@@ -34,7 +34,7 @@
 
 mod http;
 
-use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
+use std::sync::{Arc, Condvar, Mutex, PoisonError};
 
 pub use http::HttpClient;
 pub use wechat_core;
@@ -47,7 +47,7 @@ use wechat_core::call::{Call, Done, Input, Output, Session, Start, TokenTarget};
 use wechat_core::error::TransportError;
 use wechat_core::http::{ApiResponse, Outgoing};
 use wechat_core::secret::AccessToken;
-use wechat_core::time::{Timestamp, UnixTime};
+use wechat_core::time::UnixTime;
 use wechat_session::{Clock, MemoryStore, SystemClock, TokenStore, random16};
 
 wechat_core::client_builder!(store: dyn TokenStore, http: Arc<dyn HttpClient>, clock: dyn Clock = SystemClock);
@@ -62,13 +62,13 @@ impl Builder {
         self
     }
 
-    fn inner(mut self) -> Arc<Inner> {
+    fn inner(mut self) -> Result<Arc<Inner>, Error> {
         let http = self
             .http
             .take()
             .unwrap_or_else(|| Arc::new(http::default_agent(&self.config)));
         let limit = self.config.max_response_bytes;
-        Arc::new(Inner {
+        Ok(Arc::new(Inner {
             session: Mutex::new(self.session(random16())),
             woken: Condvar::new(),
             http,
@@ -76,34 +76,8 @@ impl Builder {
             clock: self.clock,
             credentials: self.credentials,
             limit,
-        })
+        }))
     }
-
-    /// Builds an official-account client.
-    ///
-    /// # Panics
-    /// If the credentials are WeCom's: use [`work::WeChatClient::builder`] for those.
-    pub fn build(self) -> WeChatClient {
-        self.credentials
-            .expect_mp()
-            .unwrap_or_else(|e| panic!("wechat-blocking: {e}"));
-        WeChatClient { inner: self.inner() }
-    }
-
-    /// Builds a WeCom client.
-    ///
-    /// # Panics
-    /// If the credentials are an official account's.
-    pub fn build_work(self) -> work::WeChatClient {
-        self.credentials
-            .expect_work()
-            .unwrap_or_else(|e| panic!("wechat-blocking: {e}"));
-        work::WeChatClient { inner: self.inner() }
-    }
-}
-
-fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
-    m.lock().unwrap_or_else(PoisonError::into_inner)
 }
 
 /// A client's shared part: the session (behind a lock taken only to poll or feed a call),
@@ -126,7 +100,7 @@ struct Unfinished<'a>(&'a Inner, Option<Call>);
 impl Drop for Unfinished<'_> {
     fn drop(&mut self) {
         if let Some(call) = self.1.take() {
-            let abandoned = call.abandon(&mut lock(&self.0.session));
+            let abandoned = call.abandon(&mut self.0.session());
             for op in abandoned.cleanup {
                 let _ = wechat_session::machine::run(&*self.0.store, op);
             }
@@ -138,20 +112,8 @@ impl Drop for Unfinished<'_> {
 }
 
 impl Inner {
-    fn now(&self) -> Timestamp {
-        Timestamp::from_millis(self.clock.unix_millis())
-    }
-
     fn random(&self) -> [u8; 16] {
         random16()
-    }
-
-    fn token_fetches(&self) -> u64 {
-        lock(&self.session).token_fetches()
-    }
-
-    fn config(&self) -> ClientConfig {
-        lock(&self.session).config().clone()
     }
 
     /// The loop: act on each output of the call machine, feed back the answer. The session is
@@ -159,7 +121,7 @@ impl Inner {
     /// what needs nothing from it (an ordinary call's answer and result).
     fn run(&self, start: Start, parse: &mut dyn FnMut(ApiResponse) -> Result<(), Error>) -> Result<Done, Error> {
         let mut unfinished = Unfinished(self, None);
-        let mut session = lock(&self.session);
+        let mut session = self.session();
         let call = unfinished.1.insert(Call::start(&mut session, start, random16));
         let mut output = call.poll(&mut session, self.now());
         let mut guard = Some(session);
@@ -182,7 +144,7 @@ impl Inner {
                 // The wait releases the lock, and holds it again when woken.
                 Output::Wait { until } => {
                     let wait = self.clock.wait(self.now().until(until));
-                    let session = guard.take().unwrap_or_else(|| lock(&self.session));
+                    let session = guard.take().unwrap_or_else(|| self.session());
                     guard = Some(
                         self.woken
                             .wait_timeout(session, wait)
@@ -207,7 +169,7 @@ impl Inner {
                     }
                     (call.poll(&mut session, self.now()), Some(session))
                 }
-                None => call.advance(self.now(), input, || lock(&self.session)),
+                None => call.advance(self.now(), input, || self.session()),
             };
         }
     }
