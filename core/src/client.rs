@@ -119,8 +119,8 @@ impl Credentials {
     /// The default API base for the platform.
     pub fn default_api_base(&self) -> &'static str {
         match self {
-            Credentials::Mp { .. } => crate::api::mp::API_BASE,
-            Credentials::Work { .. } => crate::api::work::API_BASE,
+            Credentials::Mp { .. } => crate::api::MP_API_BASE,
+            Credentials::Work { .. } => crate::api::WORK_API_BASE,
         }
     }
 
@@ -395,6 +395,7 @@ macro_rules! client_types {
             }
         }
 
+        #[cfg(feature = "mp")]
         $crate::impl_mp_api!(WeChatClient);
 
         /// The WeCom (企业微信) client.
@@ -436,6 +437,7 @@ macro_rules! client_types {
                 }
             }
 
+            #[cfg(feature = "work")]
             $crate::impl_work_api!(WeChatClient);
         }
     };
@@ -460,6 +462,15 @@ macro_rules! client_methods {
                 E::Output: Send + 'a,
             {
                 self.inner.call(&endpoint)
+            }
+
+            fn call_then<'a, E, T>(&'a self, endpoint: E, then: fn(E::Output) -> T) -> Result<T, $crate::Error>
+            where
+                E: $crate::api::Endpoint + Send + Sync + 'a,
+                E::Output: Send + 'a,
+                T: Send + 'a,
+            {
+                self.inner.call(&endpoint).map(then)
             }
 
             fn ticket(&self, kind: $crate::credential::TicketKind) -> Result<$crate::secret::Ticket, $crate::Error> {
@@ -492,6 +503,15 @@ macro_rules! client_methods {
                 E::Output: Send + 'a,
             {
                 Box::pin(async move { self.inner.call(&endpoint).await })
+            }
+
+            fn call_then<'a, E, T>(&'a self, endpoint: E, then: fn(E::Output) -> T) -> Self::Ret<'a, T>
+            where
+                E: $crate::api::Endpoint + Send + Sync + 'a,
+                E::Output: Send + 'a,
+                T: Send + 'a,
+            {
+                Box::pin(async move { self.inner.call(&endpoint).await.map(then) })
             }
 
             fn ticket<'a>(&'a self, kind: $crate::credential::TicketKind) -> Self::Ret<'a, $crate::secret::Ticket> {

@@ -123,7 +123,7 @@ pub trait Credential: Send + Sync + fmt::Debug {
     /// The API base of this credential's requests (and its fetch), unless the client's
     /// configuration names another: `https://api.weixin.qq.com` by default.
     fn api_base(&self) -> &str {
-        crate::api::mp::API_BASE
+        crate::api::MP_API_BASE
     }
 }
 
@@ -301,7 +301,7 @@ impl Credential for WorkApp {
     }
 
     fn api_base(&self) -> &str {
-        crate::api::work::API_BASE
+        crate::api::WORK_API_BASE
     }
 }
 
@@ -373,8 +373,8 @@ impl Credential for Ticket {
 
     fn api_base(&self) -> &str {
         match self.kind {
-            TicketKind::WorkJsapi | TicketKind::WorkAgentConfig => crate::api::work::API_BASE,
-            _ => crate::api::mp::API_BASE,
+            TicketKind::WorkJsapi | TicketKind::WorkAgentConfig => crate::api::WORK_API_BASE,
+            _ => crate::api::MP_API_BASE,
         }
     }
 }

@@ -805,7 +805,7 @@ async fn async_1000_concurrent_calls_on_a_cold_token_fetch_it_once() {
     let mut tasks = Vec::new();
     for i in 0..1000 {
         let client = client.clone();
-        tasks.push(tokio::spawn(async move { client.user().get(&format!("o{i}")).await }));
+        tasks.push(tokio::spawn(async move { client.user().get(format!("o{i}")).await }));
     }
     for t in tasks {
         t.await.unwrap().unwrap();

@@ -22,8 +22,12 @@
 //! idempotency, request fields and response type. The group façades (`client.user().get(..)`)
 //! are generic over [`Caller`], which the blocking and async clients implement.
 
+mod declare;
 pub mod json;
+#[cfg(feature = "mp")]
 pub mod mp;
+pub mod registry;
+#[cfg(feature = "work")]
 pub mod work;
 
 mod raw;
@@ -72,6 +76,14 @@ pub trait Caller {
         E: Endpoint + Send + Sync + 'a,
         E::Output: Send + 'a;
 
+    /// [`Caller::call`], then `then` on the output (a façade that returns one field of the
+    /// answer).
+    fn call_then<'a, E, T>(&'a self, endpoint: E, then: fn(E::Output) -> T) -> Self::Ret<'a, T>
+    where
+        E: Endpoint + Send + Sync + 'a,
+        E::Output: Send + 'a,
+        T: Send + 'a;
+
     /// A JS-SDK ticket, cached and refreshed like the access token (same store, same lease,
     /// same quota guard).
     fn ticket<'a>(&'a self, kind: crate::token::TicketKind) -> Self::Ret<'a, crate::secret::Ticket>;
@@ -85,6 +97,24 @@ pub trait Caller {
 
     /// The current time. Clients read the system clock.
     fn now(&self) -> UnixTime;
+}
+
+/// WeChat's API host (official accounts, mini programs, third-party platforms).
+pub const MP_API_BASE: &str = "https://api.weixin.qq.com";
+
+/// WeCom's API host.
+pub const WORK_API_BASE: &str = "https://qyapi.weixin.qq.com";
+
+/// Lowercase hex of 16 random bytes: nonces and `reserved` values built from
+/// [`Caller::random`](crate::api::Caller::random).
+pub(crate) fn hex_nonce(random: &[u8; 16]) -> alloc::string::String {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    let mut out = alloc::string::String::with_capacity(32);
+    for b in random {
+        out.push(HEX[(b >> 4) as usize] as char);
+        out.push(HEX[(b & 0xf) as usize] as char);
+    }
+    out
 }
 
 /// A value that can be a query-string parameter.

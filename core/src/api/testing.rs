@@ -118,6 +118,15 @@ impl<P: Platform> Caller for MockCaller<P> {
         endpoint.parse(resp)
     }
 
+    fn call_then<'a, E, T>(&'a self, endpoint: E, then: fn(E::Output) -> T) -> Result<T, Error>
+    where
+        E: Endpoint + Send + Sync + 'a,
+        E::Output: Send + 'a,
+        T: Send + 'a,
+    {
+        self.call(endpoint).map(then)
+    }
+
     fn ticket(&self, kind: TicketKind) -> Result<Ticket, Error> {
         self.tickets.borrow_mut().push(kind);
         Ok(Ticket::new(alloc::format!("{}{}", P::TICKET, kind.name())))

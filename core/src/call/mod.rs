@@ -734,7 +734,7 @@ impl Call {
                 }
             }
             None => {
-                let base = session.config.api_base.as_deref().unwrap_or(crate::api::mp::API_BASE);
+                let base = session.config.api_base.as_deref().unwrap_or(crate::api::MP_API_BASE);
                 request.outgoing_after(base, None)
             }
         };

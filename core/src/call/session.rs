@@ -84,7 +84,7 @@ impl Session {
             slots: Vec::new(),
             roles: Vec::new(),
             tickets: Vec::new(),
-            instance: crate::api::mp::hex_nonce(&random),
+            instance: crate::api::hex_nonce(&random),
             owners: 0,
             token_fetches: 0,
         };

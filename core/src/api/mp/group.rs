@@ -121,7 +121,7 @@ impl<'c, C: Caller + ?Sized> GroupApi<'c, C> {
 
     /// A user's group id (wechatpy `group.get(user_id)`).
     pub fn get_group_id(&self, openid: &str) -> C::Ret<'c, i64> {
-        self.0.call(GetGroupId { openid: openid.into() })
+        self.0.call_then(GetGroupId { openid: openid.into() }, |g| g.groupid)
     }
 
     /// Renames a group (wechatpy `group.update`).

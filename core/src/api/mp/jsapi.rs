@@ -278,7 +278,7 @@ impl<'c, C: Caller + ?Sized> JsApi<'c, C> {
 
     /// The `wx.config` parameters for `url`, signed now with a fresh random nonce.
     pub fn config(&self, app_id: &str, ticket: &Ticket, url: &str) -> JsConfig {
-        let nonce = super::hex_nonce(&self.0.random());
+        let nonce = crate::api::hex_nonce(&self.0.random());
         js_config(app_id, ticket, url, self.0.now().as_secs(), &nonce)
     }
 
@@ -286,7 +286,7 @@ impl<'c, C: Caller + ?Sized> JsApi<'c, C> {
     /// `jsapi.get_jsapi_add_card_params`; get the ticket with
     /// [`JsApi::get_jsapi_card_ticket`]).
     pub fn get_jsapi_add_card_params(&self, card_ticket: &Ticket, params: &AddCardParams) -> CardExt {
-        let nonce = super::hex_nonce(&self.0.random());
+        let nonce = crate::api::hex_nonce(&self.0.random());
         card_ext(params, card_ticket, self.0.now().as_secs(), &nonce)
     }
 }

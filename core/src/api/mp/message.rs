@@ -1109,7 +1109,7 @@ impl<'c, C: Caller + ?Sized> MessageApi<'c, C> {
         let reserved = match reserved {
             Some(r) => r,
             None => {
-                random = super::hex_nonce(&self.0.random());
+                random = crate::api::hex_nonce(&self.0.random());
                 &random
             }
         };

@@ -18,7 +18,7 @@ pub mod template;
 pub mod user;
 
 /// The default API base of official accounts.
-pub const API_BASE: &str = "https://api.weixin.qq.com";
+pub const API_BASE: &str = crate::api::MP_API_BASE;
 
 /// Adds one accessor per mp API group (`client.user()`, `client.menu()`, ...) to a client
 /// type implementing [`Caller`](crate::api::Caller).
@@ -78,18 +78,6 @@ macro_rules! impl_mp_api {
             }
         }
     };
-}
-
-/// Lowercase hex of 16 random bytes: nonces and `reserved` values built from
-/// [`Caller::random`](crate::api::Caller::random).
-pub(crate) fn hex_nonce(random: &[u8; 16]) -> alloc::string::String {
-    const HEX: &[u8; 16] = b"0123456789abcdef";
-    let mut out = alloc::string::String::with_capacity(32);
-    for b in random {
-        out.push(HEX[(b >> 4) as usize] as char);
-        out.push(HEX[(b & 0xf) as usize] as char);
-    }
-    out
 }
 
 /// Lenient field decoders for values WeChat sends sometimes as strings, sometimes as numbers

@@ -114,7 +114,8 @@ endpoint! {
 }
 
 /// One page of a tag's users (`cgi-bin/user/tag/get`).
-#[derive(Debug, Clone, PartialEq, Eq, Default, Deserialize, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Deserialize)]
+#[cfg_attr(feature = "dynamic", derive(Serialize))]
 #[serde(default)]
 #[non_exhaustive]
 pub struct TaggedUsers {
@@ -157,7 +158,8 @@ endpoint! {
 }
 
 /// One page of the blacklist (`cgi-bin/tags/members/getblacklist`).
-#[derive(Debug, Clone, PartialEq, Eq, Default, Deserialize, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Deserialize)]
+#[cfg_attr(feature = "dynamic", derive(Serialize))]
 #[serde(default)]
 #[non_exhaustive]
 pub struct BlackList {

@@ -1,17 +1,16 @@
-//! User management (wechatpy `client.user`): profiles, follower lists, remarks.
-//!
-//! Docs: <https://developers.weixin.qq.com/doc/offiaccount/User_Management/Get_users_basic_information_UnionID.html>
+//! User management (wechatpy `client.user`): profiles, follower lists, remarks, openid
+//! migration.
 
 use alloc::string::String;
 use alloc::vec::Vec;
 
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 
 use crate::api::{ApiOk, Caller};
-use crate::endpoint;
 
 /// A follower's profile (`cgi-bin/user/info`). Unknown fields are ignored.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Deserialize, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Deserialize)]
+#[cfg_attr(feature = "dynamic", derive(serde::Serialize))]
 #[serde(default)]
 #[non_exhaustive]
 pub struct UserInfo {
@@ -19,7 +18,7 @@ pub struct UserInfo {
     pub subscribe: i64,
     /// The openid.
     pub openid: String,
-    /// Nickname (no longer returned to new accounts since 2021).
+    /// Nickname (no longer returned since 2021-12-27).
     pub nickname: Option<String>,
     /// `zh_CN`, `en`, ...
     pub language: Option<String>,
@@ -39,22 +38,13 @@ pub struct UserInfo {
     pub qr_scene: Option<i64>,
     /// QR scene string.
     pub qr_scene_str: Option<String>,
-    /// Avatar URL (legacy).
+    /// Avatar URL (no longer returned since 2021-12-27).
     pub headimgurl: Option<String>,
 }
 
-endpoint! {
-    /// Gets a user's profile, `GET /cgi-bin/user/info` (wechatpy `user.get`).
-    GetUser: GET "/cgi-bin/user/info" => UserInfo {
-        /// The user's openid.
-        openid: String,
-        /// `zh_CN` (WeChat's default), `zh_TW` or `en`.
-        lang: Option<String>,
-    }
-}
-
 /// One page of followers (`cgi-bin/user/get`).
-#[derive(Debug, Clone, PartialEq, Eq, Default, Deserialize, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Deserialize)]
+#[cfg_attr(feature = "dynamic", derive(serde::Serialize))]
 #[serde(default)]
 #[non_exhaustive]
 pub struct Followers {
@@ -70,7 +60,8 @@ pub struct Followers {
 }
 
 /// `{"openid": [...]}`.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Deserialize, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Deserialize)]
+#[cfg_attr(feature = "dynamic", derive(serde::Serialize))]
 #[serde(default)]
 #[non_exhaustive]
 pub struct OpenidList {
@@ -98,63 +89,40 @@ impl Followers {
     }
 }
 
-endpoint! {
-    /// Gets one page of followers, `GET /cgi-bin/user/get` (wechatpy `user.get_followers`).
-    GetFollowers: GET "/cgi-bin/user/get" => Followers {
-        /// Start after this openid; from the beginning when `None`.
-        next_openid: Option<String>,
-    }
-}
-
-endpoint! {
-    /// Sets a user's remark name, `POST /cgi-bin/user/info/updateremark`.
-    UpdateRemark: POST "/cgi-bin/user/info/updateremark" [Idempotent] => ApiOk {
-        /// The user's openid.
-        openid: String,
-        /// The remark, under 30 characters.
-        remark: String,
-    }
-}
-
-#[derive(Deserialize)]
-struct GroupIdWire {
-    groupid: i64,
-}
-
-endpoint! {
-    /// Gets a user's legacy group id, `POST /cgi-bin/groups/getid` (deprecated by WeChat).
-    GetGroupId: POST "/cgi-bin/groups/getid" [Idempotent] => i64, from GroupIdWire => groupid {
-        /// The user's openid.
-        openid: String,
-    }
+/// A user's legacy group (`cgi-bin/groups/getid`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[cfg_attr(feature = "dynamic", derive(serde::Serialize))]
+#[serde(default)]
+#[non_exhaustive]
+pub struct UserGroup {
+    /// The group id.
+    pub groupid: i64,
 }
 
 /// One entry of a batch profile request.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
+#[cfg_attr(feature = "dynamic", derive(Deserialize))]
 pub struct BatchUser {
     /// The openid.
     pub openid: String,
     /// The language, `zh_CN` when absent.
-    #[serde(skip_serializing_if = "Option::is_none")]
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub lang: Option<String>,
 }
 
-#[derive(Deserialize)]
-struct BatchWire {
-    #[serde(default)]
-    user_info_list: Vec<UserInfo>,
-}
-
-endpoint! {
-    /// Gets up to 100 profiles at once, `POST /cgi-bin/user/info/batchget`.
-    GetUsers: POST "/cgi-bin/user/info/batchget" [Idempotent] => Vec<UserInfo>, from BatchWire => user_info_list {
-        /// The users.
-        user_list: Vec<BatchUser>,
-    }
+/// Profiles (`cgi-bin/user/info/batchget`).
+#[derive(Debug, Clone, PartialEq, Eq, Default, Deserialize)]
+#[cfg_attr(feature = "dynamic", derive(serde::Serialize))]
+#[serde(default)]
+#[non_exhaustive]
+pub struct UserInfoList {
+    /// The profiles, in the order asked.
+    pub user_info_list: Vec<UserInfo>,
 }
 
 /// One converted openid.
-#[derive(Debug, Clone, PartialEq, Eq, Default, Deserialize, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, Deserialize)]
+#[cfg_attr(feature = "dynamic", derive(serde::Serialize))]
 #[serde(default)]
 #[non_exhaustive]
 pub struct OpenidChange {
@@ -166,20 +134,14 @@ pub struct OpenidChange {
     pub err_msg: Option<String>,
 }
 
-#[derive(Deserialize)]
-struct ChangeWire {
-    #[serde(default)]
-    result_list: Vec<OpenidChange>,
-}
-
-endpoint! {
-    /// Migrates openids after an account transfer, `POST /cgi-bin/changeopenid`.
-    ChangeOpenid: POST "/cgi-bin/changeopenid" [Idempotent] => Vec<OpenidChange>, from ChangeWire => result_list {
-        /// The old account's appid.
-        from_appid: String,
-        /// Up to 100 openids followed under the old account.
-        openid_list: Vec<String>,
-    }
+/// Converted openids (`cgi-bin/changeopenid`).
+#[derive(Debug, Clone, PartialEq, Eq, Default, Deserialize)]
+#[cfg_attr(feature = "dynamic", derive(serde::Serialize))]
+#[serde(default)]
+#[non_exhaustive]
+pub struct OpenidChanges {
+    /// One entry per openid asked.
+    pub result_list: Vec<OpenidChange>,
 }
 
 crate::facade!(
@@ -187,15 +149,70 @@ crate::facade!(
     UserApi
 );
 
-impl<'c, C: Caller + ?Sized> UserApi<'c, C> {
-    /// A follower's profile (wechatpy `user.get`).
-    pub fn get(&self, openid: &str) -> C::Ret<'c, UserInfo> {
-        self.0.call(GetUser {
-            openid: openid.into(),
-            lang: None,
-        })
+crate::endpoints! {
+    name: "mp.user", product: Mp, facade: UserApi;
+
+    /// A follower's profile.
+    #[wechatpy("user.get")]
+    #[doc_url("https://developers.weixin.qq.com/doc/offiaccount/User_Management/Get_users_basic_information_UnionID.html")]
+    fn get = GetUser: GET "/cgi-bin/user/info" => UserInfo {
+        /// The user's openid.
+        openid: String,
+        /// `zh_CN` (WeChat's default), `zh_TW` or `en`.
+        lang: Option<String>,
     }
 
+    /// One page of followers, from the start or after `next_openid`. Page with
+    /// [`Followers::next_page`].
+    #[wechatpy("user.get_followers", "user.iter_followers")]
+    #[doc_url("https://developers.weixin.qq.com/doc/offiaccount/User_Management/Getting_a_User_List.html")]
+    get_followers = GetFollowers: GET "/cgi-bin/user/get" => Followers {
+        /// Start after this openid; from the beginning when `None`.
+        next_openid: Option<String>,
+    }
+
+    /// Sets a follower's remark name.
+    #[wechatpy("user.update_remark")]
+    #[doc_url("https://developers.weixin.qq.com/doc/offiaccount/User_Management/Configuring_user_notes.html")]
+    #[idempotent]
+    fn update_remark = UpdateRemark: POST "/cgi-bin/user/info/updateremark" => ApiOk {
+        /// The user's openid.
+        openid: String,
+        /// The remark, under 30 characters.
+        remark: String,
+    }
+
+    /// A user's legacy group id (deprecated by WeChat with the groups).
+    #[wechatpy("user.get_group_id")]
+    #[doc_url("https://developers.weixin.qq.com/doc/offiaccount/User_Management/User_Grouping_Interfaces.html")]
+    #[idempotent]
+    get_group_id = GetGroupId: POST "/cgi-bin/groups/getid" => UserGroup {
+        /// The user's openid.
+        openid: String,
+    }
+
+    /// Up to 100 profiles at once.
+    #[wechatpy("user.get_batch")]
+    #[doc_url("https://developers.weixin.qq.com/doc/offiaccount/User_Management/Get_users_basic_information_UnionID.html#UinonId")]
+    #[idempotent]
+    get_batch = GetUsers: POST "/cgi-bin/user/info/batchget" => UserInfoList {
+        /// The users.
+        user_list: Vec<BatchUser>,
+    }
+
+    /// Converts openids of an account migrated into this one.
+    #[wechatpy("user.change_openid")]
+    #[doc_url("https://kf.qq.com/faq/1901177NrqMr190117nqYJze.html")]
+    #[idempotent]
+    change_openid = ChangeOpenid: POST "/cgi-bin/changeopenid" => OpenidChanges {
+        /// The old account's appid.
+        from_appid: String,
+        /// Up to 100 openids followed under the old account.
+        openid_list: Vec<String>,
+    }
+}
+
+impl<'c, C: Caller + ?Sized> UserApi<'c, C> {
     /// A follower's profile in a language (`zh_CN`, `zh_TW`, `en`).
     pub fn get_with_lang(&self, openid: &str, lang: &str) -> C::Ret<'c, UserInfo> {
         self.0.call(GetUser {
@@ -212,17 +229,9 @@ impl<'c, C: Caller + ?Sized> UserApi<'c, C> {
         })
     }
 
-    /// Sets a remark name (wechatpy `user.update_remark`).
-    pub fn update_remark(&self, openid: &str, remark: &str) -> C::Ret<'c, ApiOk> {
-        self.0.call(UpdateRemark {
-            openid: openid.into(),
-            remark: remark.into(),
-        })
-    }
-
     /// The legacy group id (wechatpy `user.get_group_id`).
     pub fn get_group_id(&self, openid: &str) -> C::Ret<'c, i64> {
-        self.0.call(GetGroupId { openid: openid.into() })
+        self.0.call_then(GetGroupId { openid: openid.into() }, |g| g.groupid)
     }
 
     /// Up to 100 profiles (wechatpy `user.get_batch`).
@@ -234,15 +243,19 @@ impl<'c, C: Caller + ?Sized> UserApi<'c, C> {
                 lang: None,
             })
             .collect();
-        self.0.call(GetUsers { user_list })
+        self.0.call_then(GetUsers { user_list }, |l| l.user_info_list)
     }
 
     /// Migrates openids from another account (wechatpy `user.change_openid`).
     pub fn change_openid(&self, from_appid: &str, openids: &[&str]) -> C::Ret<'c, Vec<OpenidChange>> {
-        self.0.call(ChangeOpenid {
-            from_appid: from_appid.into(),
-            openid_list: openids.iter().map(|s| (*s).into()).collect(),
-        })
+        let openid_list = openids.iter().map(|s| (*s).into()).collect();
+        self.0.call_then(
+            ChangeOpenid {
+                from_appid: from_appid.into(),
+                openid_list,
+            },
+            |c| c.result_list,
+        )
     }
 }
 
@@ -270,7 +283,7 @@ mod tests {
                 &br#"{"user_info_list":[{"subscribe":1,"openid":"o1","tagid_list":[2],"new_field":true}]}"#[..],
             ))
             .unwrap();
-        assert_eq!(users[0].tagid_list, [2]);
+        assert_eq!(users.user_info_list[0].tagid_list, [2]);
     }
 
     #[test]
@@ -296,6 +309,6 @@ mod tests {
         let id = GetGroupId { openid: "o".into() }
             .parse(ApiResponse::json(&br#"{"groupid":102}"#[..]))
             .unwrap();
-        assert_eq!(id, 102);
+        assert_eq!(id.groupid, 102);
     }
 }

@@ -32,7 +32,7 @@ pub mod tag;
 pub mod user;
 
 /// The default API base of WeCom.
-pub const API_BASE: &str = "https://qyapi.weixin.qq.com";
+pub const API_BASE: &str = crate::api::WORK_API_BASE;
 
 /// Adds one accessor per WeCom API group (`client.user()`, `client.department()`, ...) to a
 /// client type implementing [`Caller`](crate::api::Caller).
