@@ -220,3 +220,94 @@ macro_rules! __endpoints {
         }
     };
 }
+
+#[cfg(test)]
+mod tests {
+    use alloc::string::String;
+    use alloc::vec::Vec;
+
+    use crate::api::registry::{Declared, Fields, Product};
+    use crate::api::testing::{MockCaller, Mp};
+    use crate::api::{ApiOk, Endpoint};
+    use crate::http::{Idempotency, Method, TokenKind};
+
+    crate::facade!(
+        /// A façade for the test declarations.
+        TestApi
+    );
+
+    crate::endpoints! {
+        name: "mp.test", product: Mp, facade: TestApi;
+
+        /// No fields at all.
+        #[wechatpy()]
+        #[doc_url("https://example.com/a")]
+        fn ping = Ping: GET "/cgi-bin/ping" => ApiOk {}
+
+        /// A raw identifier and a query list.
+        #[wechatpy("test.kind", "test.kind2")]
+        #[doc_url("https://example.com/b")]
+        #[no_token]
+        fn kind = Kind: GET "/cgi-bin/kind" => ApiOk {
+            /// The type.
+            r#type: String,
+            /// A count.
+            count: Option<u32>,
+        }
+
+        /// A POST body with nested optional data.
+        #[wechatpy("test.post")]
+        #[doc_url("https://example.com/c")]
+        #[idempotent]
+        fn post = Post: POST "/cgi-bin/post" => ApiOk {
+            /// A list.
+            items: Vec<String>,
+            /// Maybe.
+            note: Option<Vec<String>>,
+        }
+    }
+
+    #[test]
+    fn declarations_make_requests_entries_and_facades() {
+        let kind = Kind {
+            r#type: "image".into(),
+            count: Some(3),
+        }
+        .request()
+        .unwrap();
+        assert_eq!(kind.url("https://x", None), "https://x/cgi-bin/kind?type=image&count=3");
+        assert_eq!(kind.token, TokenKind::None);
+        let info = Kind::INFO;
+        assert_eq!(
+            (info.name, info.product, info.method),
+            ("mp.test.kind", Product::Mp, Method::Get)
+        );
+        assert_eq!(
+            (info.required, info.wechatpy),
+            (&["type"][..], &["test.kind", "test.kind2"][..])
+        );
+        assert_eq!(info.fields, Fields::Query);
+
+        let post = Post {
+            items: alloc::vec!["a".into()],
+            note: None,
+        }
+        .request()
+        .unwrap();
+        assert_eq!(post.body.unwrap().bytes, br#"{"items":["a"]}"#);
+        assert_eq!(
+            (post.idempotency, Post::INFO.idempotency),
+            (Idempotency::Idempotent, Idempotency::Idempotent)
+        );
+        assert_eq!(Ping::INFO.required, &[] as &[&str]);
+        assert_eq!(ENDPOINTS.len(), 3);
+
+        let mock = MockCaller::<Mp>::default();
+        TestApi::new(&mock).kind("voice").unwrap();
+        TestApi::new(&mock).post(alloc::vec![String::from("b")]).unwrap();
+        TestApi::new(&mock).ping().unwrap();
+        let sent = mock.requests.borrow();
+        assert_eq!(sent[0].query, [("type".into(), String::from("voice"))]);
+        assert_eq!(sent[2].path, "/cgi-bin/ping");
+    }
+}

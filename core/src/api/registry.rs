@@ -278,7 +278,10 @@ pub trait Declared: super::Endpoint {
 
 /// Every declared endpoint of the compiled product lines, in declaration order.
 pub fn all() -> impl Iterator<Item = &'static Info> {
-    GROUPS.iter().flat_map(|group| group.iter())
+    GROUPS
+        .iter()
+        .flat_map(|group| group.iter())
+        .flat_map(|file| file.iter())
 }
 
 /// The endpoint named `name` (`mp.user.get`).
@@ -291,10 +294,42 @@ pub fn of(product: Product) -> impl Iterator<Item = &'static Info> {
     all().filter(move |e| e.product == product)
 }
 
-/// Every group's entries, one list per declaration file.
-static GROUPS: &[&[Info]] = &[
+/// Every group's entries: one list per group, of one list per declaration file.
+static GROUPS: &[&[&[Info]]] = &[
     #[cfg(feature = "mp")]
-    super::mp::user::ENDPOINTS,
+    super::mp::group::REGISTRY,
+    #[cfg(feature = "mp")]
+    super::mp::jsapi::REGISTRY,
+    #[cfg(feature = "mp")]
+    super::mp::media::REGISTRY,
+    #[cfg(feature = "mp")]
+    super::mp::menu::REGISTRY,
+    #[cfg(feature = "mp")]
+    super::mp::message::REGISTRY,
+    #[cfg(feature = "mp")]
+    super::mp::misc::REGISTRY,
+    #[cfg(feature = "mp")]
+    super::mp::qrcode::REGISTRY,
+    #[cfg(feature = "mp")]
+    super::mp::tag::REGISTRY,
+    #[cfg(feature = "mp")]
+    super::mp::template::REGISTRY,
+    #[cfg(feature = "mp")]
+    super::mp::user::REGISTRY,
+    #[cfg(feature = "work")]
+    super::work::agent::REGISTRY,
+    #[cfg(feature = "work")]
+    super::work::department::REGISTRY,
+    #[cfg(feature = "work")]
+    super::work::jsapi::REGISTRY,
+    #[cfg(feature = "work")]
+    super::work::media::REGISTRY,
+    #[cfg(feature = "work")]
+    super::work::message::REGISTRY,
+    #[cfg(feature = "work")]
+    super::work::tag::REGISTRY,
+    #[cfg(feature = "work")]
+    super::work::user::REGISTRY,
 ];
 
 /// Turns the typed halves of an endpoint into JSON ones (the `dynamic` feature).
@@ -541,7 +576,42 @@ pub struct Sample {
 #[cfg(feature = "samples")]
 static SAMPLE_FILES: &[(&str, &str)] = &[
     #[cfg(feature = "mp")]
+    ("mp/group.json", include_str!("../../samples/mp/group.json")),
+    #[cfg(feature = "mp")]
+    ("mp/jsapi.json", include_str!("../../samples/mp/jsapi.json")),
+    #[cfg(feature = "mp")]
+    ("mp/media.json", include_str!("../../samples/mp/media.json")),
+    #[cfg(feature = "mp")]
+    ("mp/menu.json", include_str!("../../samples/mp/menu.json")),
+    #[cfg(feature = "mp")]
+    ("mp/message.json", include_str!("../../samples/mp/message.json")),
+    #[cfg(feature = "mp")]
+    ("mp/misc.json", include_str!("../../samples/mp/misc.json")),
+    #[cfg(feature = "mp")]
+    ("mp/qrcode.json", include_str!("../../samples/mp/qrcode.json")),
+    #[cfg(feature = "mp")]
+    ("mp/tag.json", include_str!("../../samples/mp/tag.json")),
+    #[cfg(feature = "mp")]
+    ("mp/template.json", include_str!("../../samples/mp/template.json")),
+    #[cfg(feature = "mp")]
     ("mp/user.json", include_str!("../../samples/mp/user.json")),
+    #[cfg(feature = "work")]
+    ("work/agent.json", include_str!("../../samples/work/agent.json")),
+    #[cfg(feature = "work")]
+    (
+        "work/department.json",
+        include_str!("../../samples/work/department.json"),
+    ),
+    #[cfg(feature = "work")]
+    ("work/jsapi.json", include_str!("../../samples/work/jsapi.json")),
+    #[cfg(feature = "work")]
+    ("work/media.json", include_str!("../../samples/work/media.json")),
+    #[cfg(feature = "work")]
+    ("work/message.json", include_str!("../../samples/work/message.json")),
+    #[cfg(feature = "work")]
+    ("work/tag.json", include_str!("../../samples/work/tag.json")),
+    #[cfg(feature = "work")]
+    ("work/user.json", include_str!("../../samples/work/user.json")),
 ];
 
 /// Every sample, parsed; a file that does not parse yields one entry named after the file,

@@ -1117,6 +1117,9 @@ impl<'c, C: Caller + ?Sized> MessageApi<'c, C> {
     }
 }
 
+/// This group's endpoints, one list per declaration file, for the [registry](crate::api::registry).
+pub(crate) const REGISTRY: &[&[crate::api::registry::Info]] = &[];
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -259,6 +259,9 @@ impl<'c, C: Caller + ?Sized> UserApi<'c, C> {
     }
 }
 
+/// This group's endpoints, one list per declaration file, for the [registry](crate::api::registry).
+pub(crate) const REGISTRY: &[&[crate::api::registry::Info]] = &[ENDPOINTS];
+
 #[cfg(test)]
 mod tests {
     use super::*;
