@@ -63,6 +63,15 @@ macro_rules! secret_type {
                 Self(value.into())
             }
         }
+
+        /// The value itself, for `wechat call`, which prints what the user asked for (a
+        /// session key, a ticket) and nothing else: only with the `dynamic` feature.
+        #[cfg(feature = "dynamic")]
+        impl serde::Serialize for $name {
+            fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+                serializer.serialize_str(&self.0)
+            }
+        }
     };
 }
 
