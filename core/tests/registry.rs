@@ -121,7 +121,7 @@ fn sample_requests_are_what_the_typed_requests_encode_to() {
                 failures.push(format!("{}: the sample request lacks the required {required}", s.name));
             }
         }
-        let request = match (e.dynamic.request)(fields.clone()) {
+        let request = match (e.dynamic.request)(fields.clone(), [7; 16]) {
             Ok(request) => request,
             Err(err) => {
                 failures.push(format!("{}: the sample request is refused: {err}", s.name));

@@ -52,7 +52,9 @@
 ///
 /// Flags: `#[idempotent]` (a POST that sets a state and may be retried), `#[non_idempotent]`,
 /// `#[no_token]`, `#[component_token]`, `#[suite_token]`, `#[provider_token]`,
-/// `#[multipart]`, `#[query_and_json]`, `#[binary]` (the answer is a file). Field names are
+/// `#[multipart]`, `#[query_and_json]`, `#[binary]` (the answer is a file), and for hand
+/// endpoints `#[seeded]` (it implements `registry::dynamic::Seed` itself, to take the random
+/// bytes of a multipart boundary when built from JSON). Field names are
 /// the wire names (`r#type` for `type`); a GET's fields take no `serde` attributes.
 #[macro_export]
 macro_rules! endpoints {
@@ -156,13 +158,27 @@ macro_rules! __endpoints {
             }
         }
 
+        #[cfg(feature = "dynamic")]
+        impl $crate::api::registry::dynamic::Seed for $name {}
+
         $crate::__endpoints!(@declared [$prefix $product] [$($py),*] $url [$(stringify!($req)),*] [$($flag)*] $key $name $method $path);
         $crate::__endpoints!(@facade $fnkw $facade [$($doc)*] $key $name [$out] [$([$p $pt])*]);
     };
 
     // ---- a hand-written endpoint ----
     (@hand [$prefix:literal $product:ident $facade:ident] [$($py:literal),*] $url:literal [$($req:literal),*] [$($flag:ident)*] $key:ident $name:ident $method:ident $path:literal) => {
+        $crate::__endpoints!(@seed $name [$($flag)*]);
         $crate::__endpoints!(@declared [$prefix $product] [$($py),*] $url [$($req),*] [$($flag)*] $key $name $method $path);
+    };
+
+    // a hand endpoint implements `Seed` itself when flagged `#[seeded]`
+    (@seed $name:ident []) => {
+        #[cfg(feature = "dynamic")]
+        impl $crate::api::registry::dynamic::Seed for $name {}
+    };
+    (@seed $name:ident [seeded $($rest:ident)*]) => {};
+    (@seed $name:ident [$first:ident $($rest:ident)*]) => {
+        $crate::__endpoints!(@seed $name [$($rest)*]);
     };
 
     (@declared [$prefix:literal $product:ident] [$($py:literal),*] $url:literal [$($req:expr),*] [$($flag:ident)*] $key:ident $name:ident $method:ident $path:literal) => {

@@ -242,6 +242,12 @@ impl Info {
         self
     }
 
+    /// Flag `#[seeded]`: a hand-written endpoint that takes random bytes when built from JSON.
+    #[doc(hidden)]
+    pub const fn seeded(self) -> Self {
+        self
+    }
+
     /// Flag `#[binary]`: the answer is bytes.
     #[doc(hidden)]
     pub const fn binary(mut self) -> Self {
@@ -337,8 +343,10 @@ static GROUPS: &[&[&[Info]]] = &[
 #[derive(Clone, Copy)]
 pub struct Dynamic {
     /// Builds the request from its fields as JSON, spelled as the official documentation
-    /// spells them (wire names; a GET's query parameters as an object; no `access_token`).
-    pub request: fn(serde_json::Value) -> Result<ApiRequest, Error>,
+    /// spells them (wire names; a GET's query parameters as an object; no `access_token`; a
+    /// file as [`dynamic::File`]), with 16 random bytes for what needs them (a multipart
+    /// boundary).
+    pub request: fn(serde_json::Value, [u8; 16]) -> Result<ApiRequest, Error>,
     /// Parses an answer into the typed response and prints it back as JSON with the wire
     /// names ([`Answer::Binary`] endpoints: the download).
     pub response: fn(ApiResponse) -> Result<Output, Error>,
@@ -347,7 +355,7 @@ pub struct Dynamic {
 #[cfg(feature = "dynamic")]
 impl Dynamic {
     const UNDECLARED: Dynamic = Dynamic {
-        request: |_| Err(Error::Misuse(alloc::string::String::from("no JSON request declared"))),
+        request: |_, _| Err(Error::Misuse(alloc::string::String::from("no JSON request declared"))),
         response: |_| Err(Error::Misuse(alloc::string::String::from("no JSON answer declared"))),
     };
 }
@@ -385,12 +393,71 @@ pub mod dynamic {
     use crate::error::{ConfigError, Error};
     use crate::http::{ApiRequest, ApiResponse};
 
-    /// JSON → the typed request → its request value. A field of the wrong type or a missing
-    /// required field is an invalid argument naming it.
-    pub fn request<E: Endpoint + DeserializeOwned>(fields: serde_json::Value) -> Result<ApiRequest, Error> {
-        let endpoint: E =
+    /// JSON → the typed request → its request value. A field of the wrong type, an unknown
+    /// field or a missing required field is an invalid argument naming it.
+    pub fn request<E: Endpoint + DeserializeOwned + Seed>(
+        fields: serde_json::Value,
+        random: [u8; 16],
+    ) -> Result<ApiRequest, Error> {
+        let mut endpoint: E =
             serde_json::from_value(fields).map_err(|e| Error::from(ConfigError::InvalidArgument(e.to_string())))?;
+        endpoint.seed(random);
         endpoint.request()
+    }
+
+    /// Takes the random bytes a request built from JSON needs (a multipart boundary); most
+    /// need none. Hand-written endpoints that do are registered with `#[seeded]`.
+    pub trait Seed {
+        /// Uses `random`.
+        fn seed(&mut self, random: [u8; 16]) {
+            let _ = random;
+        }
+    }
+
+    /// A file in a request built from JSON: `{"filename": "cat.jpg", "base64": "..."}`, with
+    /// an optional `content_type` (guessed from the extension when absent). `wechat call`
+    /// turns a `"@PATH"` argument into one.
+    #[derive(Clone, PartialEq, Eq, Default)]
+    pub struct File {
+        /// The file name WeChat sees (its extension matters).
+        pub filename: alloc::string::String,
+        /// The content type, if given.
+        pub content_type: Option<alloc::string::String>,
+        /// The bytes.
+        pub bytes: alloc::vec::Vec<u8>,
+    }
+
+    impl core::fmt::Debug for File {
+        fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+            f.debug_struct("File")
+                .field("filename", &self.filename)
+                .field("content_type", &self.content_type)
+                .field("bytes", &format_args!("<{} bytes>", self.bytes.len()))
+                .finish()
+        }
+    }
+
+    impl<'de> serde::Deserialize<'de> for File {
+        fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+            use base64::Engine;
+            #[derive(serde::Deserialize)]
+            #[serde(deny_unknown_fields)]
+            struct Wire {
+                filename: alloc::string::String,
+                #[serde(default)]
+                content_type: Option<alloc::string::String>,
+                base64: alloc::string::String,
+            }
+            let wire = Wire::deserialize(d)?;
+            let bytes = base64::engine::general_purpose::STANDARD
+                .decode(wire.base64.as_bytes())
+                .map_err(serde::de::Error::custom)?;
+            Ok(File {
+                filename: wire.filename,
+                content_type: wire.content_type,
+                bytes,
+            })
+        }
     }
 
     /// The answer → the endpoint's typed output → JSON (or the download).
